@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command: installs the real programs the tests use (when
+# missing), then runs every test. `.ci/run` calls exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+command -v prometheus >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-node-exporter >/dev/null 2>&1 || need_pkgs+=(prometheus-node-exporter)
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+if [ "${#need_pkgs[@]}" -gt 0 ]; then
+    echo "scripts/test.sh: installing ${need_pkgs[*]} with apt-get" >&2
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}"
+fi
+
+export RIVER_CONFORMANCE_DIR="${RIVER_CONFORMANCE_DIR:-$(pwd)/../shared/conformance}"
+cargo build --release --bins
+cargo test --release -- --test-threads="${TEST_THREADS:-2}"
