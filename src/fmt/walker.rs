@@ -12,6 +12,9 @@ use crate::syntax::pos::Offset;
 pub struct Walker<'a, 'p> {
     pub ast: &'a Ast,
     pub p: &'p mut Printer<'a>,
+    /// Give every token that can end a statement its exact source position (upstream leaves
+    /// some to an estimate, which can misplace comments).
+    pub exact: bool,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -120,6 +123,9 @@ impl<'a> Walker<'a, '_> {
             Expr::Access { value, name } => {
                 self.expr(value);
                 self.p.token(".");
+                if self.exact {
+                    self.p.set_pos(name.start);
+                }
                 self.p.text(self.ast.text(name), Last::Other);
             }
             Expr::Index {
@@ -159,9 +165,19 @@ impl<'a> Walker<'a, '_> {
                 self.p.ws(Ws::Blank);
                 self.expr(rhs);
             }
-            Expr::Paren { inner, .. } => {
+            Expr::Paren {
+                lparen,
+                inner,
+                rparen,
+            } => {
+                if self.exact {
+                    self.p.set_pos(lparen);
+                }
                 self.p.token("(");
                 self.expr(inner);
+                if self.exact {
+                    self.p.set_pos(rparen);
+                }
                 self.p.token(")");
             }
         }
@@ -280,6 +296,9 @@ impl<'a> Walker<'a, '_> {
                 self.p.token(",");
             }
             self.p.ws(Ws::Formfeed);
+        }
+        if self.exact {
+            self.p.set_pos(rparen);
         }
         self.p.token(")");
     }
