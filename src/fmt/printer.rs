@@ -88,6 +88,7 @@ pub struct Printer<'a> {
     last: Pos,
     out_line: i64,
     out_col: i64,
+    line_hint: std::cell::Cell<usize>,
 }
 
 impl<'a> Printer<'a> {
@@ -112,17 +113,23 @@ impl<'a> Printer<'a> {
             },
             out_line: 1,
             out_col: 1,
+            line_hint: std::cell::Cell::new(0),
         }
     }
 
     /// Upstream position of a source offset.
     pub fn source_pos(&self, off: Offset) -> Pos {
-        let lc = self.ast.line_col(off);
+        let lc = self.ast.lines.line_col_near(off, &self.line_hint);
         Pos {
             offset: off as i64,
             line: lc.line as i64,
             col: lc.col as i64,
         }
+    }
+
+    /// 1-based source line of an offset.
+    pub fn line(&self, off: Offset) -> u32 {
+        self.ast.lines.line_col_near(off, &self.line_hint).line
     }
 
     /// Sets the AST-space position (a walker instruction; writes nothing).
@@ -311,10 +318,17 @@ impl<'a> Printer<'a> {
         }
         let mut newlines = 0;
         let mut last_nl = 0;
-        for (i, &c) in data.iter().enumerate() {
-            if c == b'\n' || c == b'\x0c' {
+        if data.len() > 2 {
+            for i in memchr::memchr2_iter(b'\n', b'\x0c', data) {
                 newlines += 1;
                 last_nl = i;
+            }
+        } else {
+            for (i, &c) in data.iter().enumerate() {
+                if c == b'\n' || c == b'\x0c' {
+                    newlines += 1;
+                    last_nl = i;
+                }
             }
         }
         self.pos.offset += logical_len as i64;

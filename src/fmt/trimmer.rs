@@ -4,71 +4,48 @@
 use super::tabwriter::ESCAPE;
 
 /// Runs the trimmer over the aligned text.
+///
+/// Equivalent to upstream's state machine: blanks are held back until something that is not a
+/// blank follows on the same line; escaped text counts as something and is copied verbatim.
+/// Here that is done by remembering how much of the current line must be kept and cutting the
+/// output back to it at each line end.
 pub fn trim(data: &[u8]) -> Vec<u8> {
-    #[derive(PartialEq)]
-    enum State {
-        Space,
-        Escape,
-        Text,
-    }
     let mut out = Vec::with_capacity(data.len());
-    let mut state = State::Space;
-    let mut space: Vec<u8> = Vec::new();
-    let mut text_start = 0;
-    for (off, &b0) in data.iter().enumerate() {
-        let b = if b0 == b'\x0b' { b'\t' } else { b0 };
-        match state {
-            State::Space => match b {
-                b'\t' | b' ' => space.push(b),
-                b'\n' | b'\x0c' => {
-                    space.clear();
-                    out.push(b'\n');
+    let mut keep = 0;
+    let mut i = 0;
+    while i < data.len() {
+        let b = data[i];
+        match b {
+            b' ' | b'\t' => out.push(b),
+            b'\x0b' => out.push(b'\t'),
+            b'\n' | b'\x0c' => {
+                out.truncate(keep);
+                out.push(b'\n');
+                keep = out.len();
+            }
+            ESCAPE => {
+                let end = memchr::memchr(ESCAPE, &data[i + 1..]).map_or(data.len(), |j| i + 1 + j);
+                out.extend_from_slice(&data[i + 1..end]);
+                keep = out.len();
+                i = end;
+            }
+            _ => {
+                // Copy the whole run of ordinary text at once.
+                let mut j = i + 1;
+                while j < data.len()
+                    && !matches!(data[j], b' ' | b'\t' | b'\x0b' | b'\n' | b'\x0c' | ESCAPE)
+                {
+                    j += 1;
                 }
-                ESCAPE => {
-                    out.extend_from_slice(&space);
-                    space.clear();
-                    state = State::Escape;
-                    text_start = off + 1;
-                }
-                _ => {
-                    out.extend_from_slice(&space);
-                    space.clear();
-                    state = State::Text;
-                    text_start = off;
-                }
-            },
-            State::Text => match b {
-                b'\t' | b' ' => {
-                    out.extend_from_slice(&data[text_start..off]);
-                    space.clear();
-                    space.push(b);
-                    state = State::Space;
-                }
-                b'\n' | b'\x0c' => {
-                    out.extend_from_slice(&data[text_start..off]);
-                    space.clear();
-                    state = State::Space;
-                    out.push(b'\n');
-                }
-                ESCAPE => {
-                    out.extend_from_slice(&data[text_start..off]);
-                    state = State::Escape;
-                    text_start = off + 1;
-                }
-                _ => {}
-            },
-            State::Escape => {
-                if b == ESCAPE {
-                    out.extend_from_slice(&data[text_start..off]);
-                    space.clear();
-                    state = State::Space;
-                }
+                out.extend_from_slice(&data[i..j]);
+                keep = out.len();
+                i = j;
+                continue;
             }
         }
+        i += 1;
     }
-    if state != State::Space {
-        out.extend_from_slice(&data[text_start..]);
-    }
+    out.truncate(keep);
     out
 }
 

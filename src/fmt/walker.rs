@@ -19,7 +19,7 @@ pub struct Walker<'a, 'p> {
 
 impl<'a> Walker<'a, '_> {
     fn line(&self, off: Offset) -> u32 {
-        self.ast.lines.line(off)
+        self.p.line(off)
     }
 
     fn different_lines(&self, a: Offset, b: Offset) -> bool {
