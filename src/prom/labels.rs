@@ -342,7 +342,7 @@ impl LabelsBuilder {
         let mut drop: Vec<String> = Vec::new();
         for label in self.base.iter() {
             let overridden = self.add.iter().any(|a| a.name == label.name);
-            let deleted = self.del.iter().any(|d| *d == label.name);
+            let deleted = self.del.contains(&label.name);
             if !overridden && !deleted && !keep(&label.name, &label.value) {
                 drop.push(label.name.clone());
             }
@@ -360,7 +360,7 @@ impl LabelsBuilder {
         let mut out: Vec<Label> = Vec::with_capacity(self.base.len() + self.add.len());
         for label in self.base.iter() {
             let replaced = self.add.iter().any(|a| a.name == label.name);
-            let deleted = self.del.iter().any(|d| *d == label.name);
+            let deleted = self.del.contains(&label.name);
             if !replaced && !deleted {
                 out.push(label.clone());
             }
