@@ -338,7 +338,20 @@ impl LabelsBuilder {
 
     /// Keeps only the labels for which `keep(name, value)` is true.
     pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) -> &mut Self {
-        self.add.retain(|l| keep(&l.name, &l.value));
+        let mut removed: Vec<String> = Vec::new();
+        self.add.retain(|l| {
+            let kept = keep(&l.name, &l.value);
+            if !kept {
+                removed.push(l.name.clone());
+            }
+            kept
+        });
+        // A removed override must not let the base value show through again.
+        for name in removed {
+            if self.base.contains(&name) && !self.del.contains(&name) {
+                self.del.push(name);
+            }
+        }
         let mut drop: Vec<String> = Vec::new();
         for label in self.base.iter() {
             let overridden = self.add.iter().any(|a| a.name == label.name);
@@ -538,6 +551,15 @@ mod tests {
         b.set("__meta_y", "4");
         b.retain(|name, _| !name.starts_with("__"));
         assert_eq!(b.build(), Labels::from_pairs([("a", "1"), ("b", "2")]));
+        // Dropping an overridden label removes it, not just the override.
+        let mut b = base.builder();
+        b.set("a", "10");
+        b.retain(|_, value| value != "10");
+        assert_eq!(b.get("a"), None);
+        assert_eq!(
+            b.build(),
+            Labels::from_pairs([("b", "2"), ("__meta_x", "3")])
+        );
     }
 
     #[test]

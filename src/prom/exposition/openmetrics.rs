@@ -88,7 +88,7 @@ fn parse_comment<'a>(
         Keyword::Type => {
             let word = utf8(text, "TYPE line")?;
             let kind = MetricType::from_openmetrics(word)
-                .ok_or_else(|| ParseErrorKind::InvalidType(word.to_owned()))?;
+                .ok_or_else(|| ParseErrorKind::InvalidType(scan::excerpt(word.as_bytes())))?;
             state.family = metric;
             state.family_type = kind;
             Ok(Some(Entry::Type { metric, kind }))
@@ -97,8 +97,8 @@ fn parse_comment<'a>(
             let unit = utf8(text, "UNIT line")?;
             if !unit.is_empty() && !metric.ends_with(unit) {
                 return Err(ParseErrorKind::UnitNotSuffix {
-                    unit: unit.to_owned(),
-                    metric: metric.to_owned(),
+                    unit: scan::excerpt(unit.as_bytes()),
+                    metric: scan::excerpt(metric.as_bytes()),
                 });
             }
             Ok(Some(Entry::Unit { metric, unit }))
@@ -191,14 +191,12 @@ fn expect_space(line: &[u8], i: usize, what: &'static str) -> Result<usize, Pars
 }
 
 fn parse_value(token: &[u8]) -> Result<f64, ParseErrorKind> {
-    scan::parse_float(token)
-        .ok_or_else(|| ParseErrorKind::InvalidValue(String::from_utf8_lossy(token).into_owned()))
+    scan::parse_float(token).ok_or_else(|| ParseErrorKind::InvalidValue(scan::excerpt(token)))
 }
 
 fn parse_timestamp(token: &[u8]) -> Result<i64, ParseErrorKind> {
-    scan::parse_seconds_timestamp(token).ok_or_else(|| {
-        ParseErrorKind::InvalidTimestamp(String::from_utf8_lossy(token).into_owned())
-    })
+    scan::parse_seconds_timestamp(token)
+        .ok_or_else(|| ParseErrorKind::InvalidTimestamp(scan::excerpt(token)))
 }
 
 /// Parses `# {labels} value [timestamp]` starting at `i`; returns the exemplar and the index

@@ -252,16 +252,37 @@ fn unescape(raw: &str, out: &mut String, quotes: bool) {
 
 /// What the parser found where it expected something else, shortened for the error message.
 pub(super) fn got(rest: &[u8]) -> Got {
-    const MAX: usize = 40;
     if rest.is_empty() {
         return Got::EndOfLine;
     }
-    let cut = rest.len().min(MAX);
-    let text = String::from_utf8_lossy(&rest[..cut]).into_owned();
+    let cut = cut_point(rest, 40);
     Got::Text {
-        text,
-        truncated: rest.len() > MAX,
+        text: String::from_utf8_lossy(&rest[..cut]).into_owned(),
+        truncated: cut < rest.len(),
     }
+}
+
+/// Offending input quoted in an error, at most 64 bytes (then `…`), so a huge malformed body
+/// cannot make a huge error.
+pub(super) fn excerpt(bytes: &[u8]) -> String {
+    let cut = cut_point(bytes, 64);
+    let mut text = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+    if cut < bytes.len() {
+        text.push('…');
+    }
+    text
+}
+
+/// The largest length ≤ `max` that does not split a UTF-8 character.
+fn cut_point(bytes: &[u8], max: usize) -> usize {
+    if bytes.len() <= max {
+        return bytes.len();
+    }
+    let mut cut = max;
+    while cut > 0 && bytes[cut] & 0xC0 == 0x80 {
+        cut -= 1;
+    }
+    cut
 }
 
 #[cfg(test)]

@@ -488,3 +488,18 @@ proptest! {
         prop_assert!(p.next().is_none());
     }
 }
+
+#[test]
+fn errors_stay_small_for_huge_tokens() {
+    let huge = format!("a {}\n", "9x".repeat(100_000));
+    let msg = error(&huge, Format::PrometheusText);
+    assert!(msg.len() < 120, "{msg}");
+    assert!(msg.ends_with("…\""), "{msg}");
+    let huge = format!("# TYPE a {}\n# EOF\n", "é".repeat(100_000));
+    let msg = error(&huge, Format::OpenMetrics);
+    assert!(msg.len() < 120, "{msg}");
+    assert!(
+        !msg.contains('\u{fffd}'),
+        "cut on a character boundary: {msg}"
+    );
+}

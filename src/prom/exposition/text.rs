@@ -72,7 +72,7 @@ fn parse_comment(line: &[u8], i: usize) -> Result<Option<Entry<'_>>, ParseErrorK
     } else {
         let word = utf8(text, "TYPE line")?.trim_matches([' ', '\t']);
         let kind = MetricType::from_text_format(word)
-            .ok_or_else(|| ParseErrorKind::InvalidType(word.to_owned()))?;
+            .ok_or_else(|| ParseErrorKind::InvalidType(scan::excerpt(word.as_bytes())))?;
         Ok(Some(Entry::Type { metric, kind }))
     }
 }
@@ -110,9 +110,8 @@ fn parse_sample(line: &[u8], start: usize) -> Result<Sample<'_>, ParseErrorKind>
         });
     }
     let value_token = &line[value_start..i];
-    let value = scan::parse_float(value_token).ok_or_else(|| {
-        ParseErrorKind::InvalidValue(String::from_utf8_lossy(value_token).into_owned())
-    })?;
+    let value = scan::parse_float(value_token)
+        .ok_or_else(|| ParseErrorKind::InvalidValue(scan::excerpt(value_token)))?;
 
     i = skip_ws(line, i);
     let mut timestamp = None;
@@ -128,9 +127,10 @@ fn parse_sample(line: &[u8], start: usize) -> Result<Sample<'_>, ParseErrorKind>
                 got: scan::got(&line[ts_start..]),
             });
         }
-        timestamp = Some(scan::parse_ms_timestamp(token).ok_or_else(|| {
-            ParseErrorKind::InvalidTimestamp(String::from_utf8_lossy(token).into_owned())
-        })?);
+        timestamp = Some(
+            scan::parse_ms_timestamp(token)
+                .ok_or_else(|| ParseErrorKind::InvalidTimestamp(scan::excerpt(token)))?,
+        );
         i = skip_ws(line, i);
         if i < line.len() {
             return Err(ParseErrorKind::Expected {
