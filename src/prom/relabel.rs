@@ -10,8 +10,10 @@
 //! crate reads almost the same syntax; the differences are bridged when compiling: `\d \w \s`
 //! (and their negations) are ASCII-only in Go and are rewritten to explicit ASCII classes, `\b`
 //! and `\B` become ASCII word boundaries, a `[` inside a class is a literal in Go and is escaped,
-//! the class set operators `&&`/`~~` of Rust are escaped, the flags Go lacks (`x`, `R`, `u`) are
-//! rejected, and `\Q…\E` quoting (Go only) is rejected with a clear error. Replacement templates
+//! the class set operators `&&`/`~~` of Rust are escaped, a `{` that does not start a
+//! repetition is a literal (as in Go), octal escapes become `\x{..}`, repeat counts over 1000
+//! are rejected as in Go, the flags Go lacks (`x`, `R`, `u`) are rejected, and `\Q…\E`
+//! quoting (Go only) is rejected with a clear error. Replacement templates
 //! are expanded like Go's `Regexp.Expand`: `$1`, `${1}`, `$name`, `${name}`, `$$`; a name is the
 //! longest run of letters, digits and `_`, so `$1x` refers to the group named `1x` (usually
 //! absent, hence empty).
@@ -575,6 +577,37 @@ fn translate_go_regex(re: &str) -> Result<String, RelabelError> {
                 'b' if !in_class => out.push_str(r"(?-u:\b)"),
                 'B' if !in_class => out.push_str(r"(?-u:\B)"),
                 'Q' | 'E' => return Err(RelabelError::QuotedLiteral(re.to_owned())),
+                'p' | 'P' | 'x' if chars.get(i + 2) == Some(&'{') => {
+                    // `\p{Greek}`, `\x{41}`: copy the braces too, they are not a repetition.
+                    let end = chars[i..]
+                        .iter()
+                        .position(|&c| c == '}')
+                        .map_or(chars.len(), |k| i + k + 1);
+                    out.extend(&chars[i..end]);
+                    class_start = false;
+                    i = end;
+                    continue;
+                }
+                '0'..='7' => {
+                    // Go reads up to three octal digits; a lone `\1`..`\7` is a backreference,
+                    // which neither engine supports (left for the engine to report).
+                    let digits = chars[i + 1..]
+                        .iter()
+                        .take(3)
+                        .take_while(|c| ('0'..='7').contains(*c))
+                        .count();
+                    if next == '0' || digits > 1 {
+                        let code = chars[i + 1..i + 1 + digits]
+                            .iter()
+                            .fold(0u32, |acc, c| acc * 8 + (*c as u32 - '0' as u32));
+                        out.push_str(&format!("\\x{{{code:X}}}"));
+                        class_start = false;
+                        i += 1 + digits;
+                        continue;
+                    }
+                    out.push('\\');
+                    out.push(next);
+                }
                 other => {
                     out.push('\\');
                     out.push(other);
@@ -619,6 +652,26 @@ fn translate_go_regex(re: &str) -> Result<String, RelabelError> {
                 i += 1;
                 continue;
             }
+            '{' => {
+                // Go reads `{` as a literal unless it starts a well-formed repetition.
+                match go_repetition_len(&chars[i..]) {
+                    Some((len, max)) => {
+                        if max > 1000 {
+                            return Err(RelabelError::InvalidRegex {
+                                regex: re.to_owned(),
+                                message: "invalid repeat count (over 1000)".to_owned(),
+                            });
+                        }
+                        out.extend(&chars[i..i + len]);
+                        i += len;
+                    }
+                    None => {
+                        out.push_str("\\{");
+                        i += 1;
+                    }
+                }
+                continue;
+            }
             '(' if chars.get(i + 1) == Some(&'?') => {
                 // Flag groups: Go knows i, m, s, U only.
                 let mut j = i + 2;
@@ -648,6 +701,31 @@ fn translate_go_regex(re: &str) -> Result<String, RelabelError> {
         i += 1;
     }
     Ok(out)
+}
+
+/// Length of a Go repetition `{n}`, `{n,}` or `{n,m}` at the start of `chars`, with the largest
+/// count in it.
+fn go_repetition_len(chars: &[char]) -> Option<(usize, u64)> {
+    let mut j = 1;
+    let mut max: u64 = 0;
+    let mut read_number = |j: &mut usize| -> bool {
+        let start = *j;
+        let mut n: u64 = 0;
+        while let Some(d) = chars.get(*j).and_then(|c| c.to_digit(10)) {
+            n = n.saturating_mul(10).saturating_add(u64::from(d));
+            *j += 1;
+        }
+        max = max.max(n);
+        *j > start
+    };
+    if !read_number(&mut j) {
+        return None;
+    }
+    if chars.get(j) == Some(&',') {
+        j += 1;
+        read_number(&mut j);
+    }
+    (chars.get(j) == Some(&'}')).then_some((j + 1, max))
 }
 
 /// Length of a `[:name:]` or `[:^name:]` POSIX class at the start of `chars`, if it is one.

@@ -523,4 +523,22 @@ fn go_regex_semantics() {
     assert!(m("(?i)FOO", "foo"));
     assert!(m(r"\pL+", "é"));
     assert!(m(r"\.", "."));
+    // `{` is literal unless it starts a repetition.
+    assert!(m("a{", "a{"));
+    assert!(m("x{,3}", "x{,3}"));
+    assert!(m("{foo}", "{foo}"));
+    assert!(m("x{ 2 }", "x{ 2 }"));
+    assert!(m("a{2}", "aa"));
+    assert!(m("a{1,}", "aaa"));
+    assert!(m("a{1,2}b", "aab"));
+    assert!(m(r"\p{Greek}+", "αβ"));
+    assert!(m(r"[\p{Greek}x]+", "αx"));
+    assert!(m(r"\x{41}\x42", "AB"));
+    // Octal escapes.
+    assert!(m(r"\101\0", "A\0"));
+    assert!(compile_anchored(r"\1").is_err());
+    assert!(matches!(
+        compile_anchored("a{1001}"),
+        Err(RelabelError::InvalidRegex { .. })
+    ));
 }
