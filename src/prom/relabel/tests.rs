@@ -542,3 +542,25 @@ fn go_regex_semantics() {
         Err(RelabelError::InvalidRegex { .. })
     ));
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_regexes_and_templates_never_panic(
+        re in "[\\\\\\[\\](){}^$.*+?|,:&~a-z0-9PpxQEdwsbDWSB<>_=-]{0,24}",
+        replacement in "[$\\{\\}a-z0-9_ ]{0,12}",
+        value in ".{0,12}",
+    ) {
+        let config = RelabelConfig {
+            source_labels: Some(vec!["a".into()]),
+            regex: re,
+            target_label: "t".into(),
+            replacement,
+            ..RelabelConfig::default()
+        };
+        if let Ok(rule) = config.compile() {
+            let mut lb = labels(&[("a", "x")]).builder();
+            lb.set("a", &value);
+            let _ = rule.apply(&mut lb, &mut String::new());
+        }
+    }
+}
