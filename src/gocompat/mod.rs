@@ -1,1 +1,16 @@
-//! TODO: layer gocompat
+//! Go standard-library compatibility layer.
+//!
+//! River's standard library and value printing are defined by what Go's
+//! standard library does, byte for byte: `format` is `fmt.Sprintf`, number
+//! literals go through `strconv`, durations through `time.ParseDuration`,
+//! `json_decode` through `encoding/json`, and so on. This module re-creates
+//! those behaviours over small host types of its own, with no dependency on
+//! the rest of the crate; the evaluator converts River values to and from
+//! these types.
+//!
+//! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
+//! * [`strconv`]: `ParseInt`/`ParseUint`/`ParseFloat`, `FormatFloat`, `Quote`.
+
+mod print_table;
+pub mod strconv;
+pub mod utf8;
