@@ -9,8 +9,10 @@
 //! these types.
 //!
 //! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
+//! * [`sprintf`]: `fmt.Sprintf` over [`sprintf::GoArg`] host values.
 //! * [`strconv`]: `ParseInt`/`ParseUint`/`ParseFloat`, `FormatFloat`, `Quote`.
 
 mod print_table;
+pub mod sprintf;
 pub mod strconv;
 pub mod utf8;
