@@ -9,9 +9,11 @@
 //! these types.
 //!
 //! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
+//! * [`duration`]: `time.ParseDuration` and `Duration.String()` as [`duration::GoDuration`].
 //! * [`sprintf`]: `fmt.Sprintf` over [`sprintf::GoArg`] host values.
 //! * [`strconv`]: `ParseInt`/`ParseUint`/`ParseFloat`, `FormatFloat`, `Quote`.
 
+pub mod duration;
 mod print_table;
 pub mod sprintf;
 pub mod strconv;
