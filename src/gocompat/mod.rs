@@ -10,10 +10,12 @@
 //!
 //! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
 //! * [`duration`]: `time.ParseDuration` and `Duration.String()` as [`duration::GoDuration`].
+//! * [`json`]: `encoding/json` decoding and `json.Marshal`, over [`json::JsonValue`].
 //! * [`sprintf`]: `fmt.Sprintf` over [`sprintf::GoArg`] host values.
 //! * [`strconv`]: `ParseInt`/`ParseUint`/`ParseFloat`, `FormatFloat`, `Quote`.
 
 pub mod duration;
+pub mod json;
 mod print_table;
 pub mod sprintf;
 pub mod strconv;
