@@ -11,12 +11,14 @@
 //! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
 //! * [`duration`]: `time.ParseDuration` and `Duration.String()` as [`duration::GoDuration`].
 //! * [`json`]: `encoding/json` decoding and `json.Marshal`, over [`json::JsonValue`].
+//! * [`jsonpath`]: ojg's JSONPath (`jp.ParseString` + `Get`), i.e. River's `json_path`.
 //! * [`ojg_json`]: the JSON parser of ohler55/ojg that `json_path` uses.
 //! * [`sprintf`]: `fmt.Sprintf` over [`sprintf::GoArg`] host values.
 //! * [`strconv`]: `ParseInt`/`ParseUint`/`ParseFloat`, `FormatFloat`, `Quote`.
 
 pub mod duration;
 pub mod json;
+pub mod jsonpath;
 pub mod ojg_json;
 mod print_table;
 pub mod sprintf;
