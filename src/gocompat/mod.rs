@@ -8,6 +8,7 @@
 //! the rest of the crate; the evaluator converts River values to and from
 //! these types.
 //!
+//! * [`yaml`]: yaml.v3 decoding into [`yaml::YamlValue`].
 //! * [`utf8`]: Go's rune decoding rules and `unicode.IsPrint`.
 //! * [`duration`]: `time.ParseDuration` and `Duration.String()` as [`duration::GoDuration`].
 //! * [`json`]: `encoding/json` decoding and `json.Marshal`, over [`json::JsonValue`].
@@ -24,3 +25,4 @@ mod print_table;
 pub mod sprintf;
 pub mod strconv;
 pub mod utf8;
+pub mod yaml;
