@@ -32,3 +32,53 @@ pub mod strconv;
 pub mod url;
 pub mod utf8;
 pub mod yaml;
+
+#[cfg(test)]
+mod robustness_tests {
+    //! Property tests: every parser accepts arbitrary bytes without
+    //! panicking, and float formatting reads back exactly.
+
+    use proptest::prelude::*;
+
+    use super::sprintf::{sprintf, GoArg};
+    use super::strconv::{format_float, parse_float};
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(input in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = super::json::decode(&input);
+            let _ = super::ojg_json::parse(&input);
+            let _ = super::jsonpath::json_path(br#"{"a":[1,{"b":2}]}"#, &input);
+            let _ = super::yaml::decode(&input);
+            let _ = super::duration::GoDuration::parse(&input);
+            let _ = parse_float(&input);
+            let _ = super::strconv::parse_int_base0(&input);
+            let _ = super::url::query_unescape(&input);
+            let _ = super::base64::decode(super::base64::Alphabet::Standard, &input);
+            let _ = sprintf(&input, &[GoArg::Int(1), GoArg::str("x"), GoArg::Float(1.5)]);
+        }
+
+        #[test]
+        fn path_like_inputs_never_panic(path in "[$@.\\[\\]?()'\"*:,0-9a-z =!<>&|~/-]{0,24}") {
+            let _ = super::jsonpath::json_path(r#"[{"a":1,"b":[2,3]},{"a":"x"}]"#, path.as_bytes());
+        }
+
+        #[test]
+        fn shortest_floats_read_back(bits in any::<u64>()) {
+            let f = f64::from_bits(bits);
+            prop_assume!(f.is_finite());
+            for fmt in ['e', 'f', 'g'] {
+                let text = format_float(f, fmt, None);
+                let back = parse_float(&text);
+                prop_assert_eq!(back.map(f64::to_bits), Ok(bits), "{} {}", fmt, text);
+            }
+        }
+
+        #[test]
+        fn json_marshal_round_trips_strings(s in ".{0,32}") {
+            let v = super::json::JsonValue::String(s.clone());
+            let text = super::json::marshal(&v).unwrap_or_default();
+            prop_assert_eq!(super::json::decode(&text), Ok(v));
+        }
+    }
+}
