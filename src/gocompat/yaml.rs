@@ -124,6 +124,30 @@ struct Document {
     nodes: Vec<Node>,
 }
 
+/// Converts a yaml-rust2 error to yaml.v3's form: libyaml reports only the
+/// problem ("did not find expected key"), not the "while parsing ..." context.
+fn syntax_error(text: &str, e: &yaml_rust2::ScanError) -> YamlError {
+    let info = e.info();
+    if info.contains("unknown anchor") {
+        // yaml.v3: unknown anchor 'x' referenced (no line). Recover the name from the text.
+        let rest: String = text.chars().skip(e.marker().index()).collect();
+        let name: String = rest
+            .trim_start_matches('*')
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        return YamlError::Decode(format!("unknown anchor '{name}' referenced"));
+    }
+    let message = match info.strip_prefix("while ").and_then(|r| r.split_once(", ")) {
+        Some((_, problem)) => problem.to_string(),
+        None => info.to_string(),
+    };
+    YamlError::Syntax {
+        line: e.marker().line(),
+        message,
+    }
+}
+
 /// Deepest nesting accepted; yaml.v3 allows 10000, but decoding recurses and
 /// must not overflow the stack.
 const MAX_DEPTH: usize = 1000;
@@ -149,10 +173,7 @@ impl Document {
         let mut open: Vec<(usize, Option<usize>)> = Vec::new();
         let mut root: Option<usize> = None;
         loop {
-            let (event, mark) = parser.next_token().map_err(|e| YamlError::Syntax {
-                line: e.marker().line(),
-                message: e.info().to_string(),
-            })?;
+            let (event, mark) = parser.next_token().map_err(|e| syntax_error(text, &e))?;
             let line = mark.line();
             let is_seq_start = matches!(event, Event::SequenceStart(..));
             let (node, anchor) = match event {
@@ -1210,7 +1231,10 @@ mod tests {
             err("? [1]\n: x\n"),
             "yaml: invalid map key: []interface {}{1}"
         );
-        assert!(err("a: b: c").starts_with("yaml: line 1: "));
+        assert_eq!(err("a: b: c"), "yaml: line 1: mapping values are not allowed in this context");
+        assert_eq!(err("a:\n  - b\n c: d"), "yaml: line 3: did not find expected key");
+        assert_eq!(err("a: *x"), "yaml: unknown anchor 'x' referenced");
+        assert_eq!(err("a: [*nope, 1]"), "yaml: unknown anchor 'nope' referenced");
         assert!(err("[1, 2").starts_with("yaml: line "));
         assert_eq!(
             decode(b"\xff").map_err(|e| e.to_string()),
