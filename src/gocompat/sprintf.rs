@@ -67,6 +67,42 @@ impl GoArg {
     }
 }
 
+impl From<i64> for GoArg {
+    fn from(v: i64) -> Self {
+        GoArg::Int(v)
+    }
+}
+
+impl From<u64> for GoArg {
+    fn from(v: u64) -> Self {
+        GoArg::Uint(v)
+    }
+}
+
+impl From<f64> for GoArg {
+    fn from(v: f64) -> Self {
+        GoArg::Float(v)
+    }
+}
+
+impl From<bool> for GoArg {
+    fn from(v: bool) -> Self {
+        GoArg::Bool(v)
+    }
+}
+
+impl From<&str> for GoArg {
+    fn from(v: &str) -> Self {
+        GoArg::Str(v.as_bytes().to_vec())
+    }
+}
+
+impl From<String> for GoArg {
+    fn from(v: String) -> Self {
+        GoArg::Str(v.into_bytes())
+    }
+}
+
 /// Mirrors `fmt.Sprintf(format, args...)`. The result is bytes because `%s`
 /// copies string arguments verbatim, invalid UTF-8 included.
 pub fn sprintf(format: impl AsRef<[u8]>, args: &[GoArg]) -> Vec<u8> {
@@ -1701,6 +1737,18 @@ mod tests {
         for (format, args, want) in cases {
             check(format, args, want);
         }
+    }
+
+    #[test]
+    fn conversions() {
+        let args: Vec<GoArg> = vec![
+            1i64.into(),
+            2u64.into(),
+            0.5.into(),
+            true.into(),
+            "s".into(),
+        ];
+        check("%v %v %v %v %v", &args, "1 2 0.5 true s");
     }
 
     #[test]

@@ -239,6 +239,50 @@ fn underscore_ok(s: &[u8]) -> bool {
     saw != b'_'
 }
 
+/// A number as River holds it: one of Go's int64, uint64 or float64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum GoNumber {
+    /// int64
+    Int(i64),
+    /// uint64 (only for values above `i64::MAX` from literals)
+    Uint(u64),
+    /// float64
+    Float(f64),
+}
+
+/// River's value of a NUMBER literal (digits only): `ParseInt(s, 0, 64)`, else
+/// `ParseUint(s, 0, 64)`, else `ParseFloat(s, 64)`. So `010` is 8 (octal),
+/// `08` is the float 8, and `18446744073709551616` is a float. Only the float
+/// error is reported.
+pub fn parse_number_literal(s: impl AsRef<[u8]>) -> Result<GoNumber, NumError> {
+    let s = s.as_ref();
+    if let Ok(i) = parse_int(s, 0, 64) {
+        return Ok(GoNumber::Int(i));
+    }
+    if let Ok(u) = parse_uint(s, 0, 64) {
+        return Ok(GoNumber::Uint(u));
+    }
+    parse_float(s).map(GoNumber::Float)
+}
+
+/// River's string-to-number conversion on assignment: a leading `-` means
+/// `ParseInt(s, 10, 64)`, text containing `.`, `e` or `E` means
+/// `ParseFloat`, anything else `ParseUint(s, 10, 64)`; no fallback between
+/// them. `None` is River's `should be number, got string` case.
+pub fn parse_number_string(s: impl AsRef<[u8]>) -> Option<GoNumber> {
+    let s = s.as_ref();
+    if s.is_empty() {
+        return None;
+    }
+    if s[0] == b'-' {
+        return parse_int(s, 10, 64).ok().map(GoNumber::Int);
+    }
+    if s.iter().any(|&c| matches!(c, b'.' | b'e' | b'E')) {
+        return parse_float(s).ok().map(GoNumber::Float);
+    }
+    parse_uint(s, 10, 64).ok().map(GoNumber::Uint)
+}
+
 /// Mirrors `strconv.FormatInt(i, base)` for bases 2..=36 (lower-case digits).
 pub fn format_int(i: i64, base: u32) -> String {
     let mut s = format_uint(i.unsigned_abs(), base);
@@ -1272,6 +1316,54 @@ mod tests {
         ];
         for &(v, fmt, prec, want) in cases {
             assert_eq!(format_float(v, fmt, Some(prec)), want, "{v} {fmt} {prec}");
+        }
+    }
+
+    #[test]
+    fn river_number_rules() {
+        assert_eq!(parse_number_literal("010"), Ok(GoNumber::Int(8)));
+        assert_eq!(parse_number_literal("0777"), Ok(GoNumber::Int(511)));
+        assert_eq!(parse_number_literal("08"), Ok(GoNumber::Float(8.0)));
+        assert_eq!(parse_number_literal("09"), Ok(GoNumber::Float(9.0)));
+        assert_eq!(
+            parse_number_literal("9223372036854775807"),
+            Ok(GoNumber::Int(i64::MAX))
+        );
+        assert_eq!(
+            parse_number_literal("9223372036854775808"),
+            Ok(GoNumber::Uint(1 << 63))
+        );
+        assert_eq!(
+            parse_number_literal("18446744073709551615"),
+            Ok(GoNumber::Uint(u64::MAX))
+        );
+        assert_eq!(
+            parse_number_literal("18446744073709551616"),
+            Ok(GoNumber::Float(18446744073709551616.0))
+        );
+        assert_eq!(
+            parse_number_literal("1e400").map_err(|e| e.to_string()),
+            Err(r#"strconv.ParseFloat: parsing "1e400": value out of range"#.into())
+        );
+        assert_eq!(
+            parse_number_literal("2.71828e-1000"),
+            Ok(GoNumber::Float(0.0))
+        );
+        assert_eq!(parse_number_string("-5"), Some(GoNumber::Int(-5)));
+        assert_eq!(parse_number_string("1.5"), Some(GoNumber::Float(1.5)));
+        assert_eq!(parse_number_string("1e3"), Some(GoNumber::Float(1000.0)));
+        assert_eq!(parse_number_string("42"), Some(GoNumber::Uint(42)));
+        for bad in [
+            "",
+            "+1",
+            " 1",
+            "0x10",
+            "abc",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "-1.5",
+        ] {
+            assert_eq!(parse_number_string(bad), None, "{bad:?}");
         }
     }
 
