@@ -2060,6 +2060,13 @@ mod tests {
     }
 
     #[test]
+    fn deep_documents_are_fine() {
+        let doc = format!("{}{}", "[".repeat(1_000), "]".repeat(1_000));
+        assert_eq!(run(&doc, "$").map(|v| v.len()), Ok(1));
+        assert_eq!(run(&doc, "$..*").map(|v| v.len()), Ok(999));
+    }
+
+    #[test]
     fn deep_nesting_is_rejected_not_overflowing() {
         let path = format!("$[?({}1{})]", "(".repeat(5000), ")".repeat(5000));
         assert!(Expr::parse(&path).is_err());

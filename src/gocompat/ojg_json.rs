@@ -36,6 +36,9 @@ impl fmt::Display for OjgParseError {
 
 impl std::error::Error for OjgParseError {}
 
+/// Deepest nesting of arrays and objects accepted.
+const MAX_DEPTH: usize = 1_000;
+
 /// Parser modes; each accepts a different set of bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -347,6 +350,10 @@ impl Parser<'_> {
 
     /// A value may start here (Value and Comma modes).
     fn start_value(&mut self, off: usize, b: u8) -> Result<(), OjgParseError> {
+        if (b == b'[' || b == b'{') && self.starts.len() >= MAX_DEPTH {
+            // ojg has no limit; deeper trees would overflow the stack when dropped.
+            return Err(self.error(off, format!("exceeded max depth of {MAX_DEPTH}")));
+        }
         match b {
             b'"' => {
                 self.tmp.clear();
@@ -712,6 +719,14 @@ mod tests {
             Number("0.123456789012345678".into())
         );
         assert_eq!(ok("0.12345678901234567"), Float(0.12345678901234567));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let ok_doc = format!("{}{}", "[".repeat(1_000), "]".repeat(1_000));
+        assert!(parse(ok_doc.as_bytes()).is_ok());
+        let deep = "[".repeat(1_001);
+        assert_eq!(err(deep.as_bytes()), "exceeded max depth of 1000 at 1:1001");
     }
 
     #[test]

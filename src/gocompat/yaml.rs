@@ -1231,10 +1231,19 @@ mod tests {
             err("? [1]\n: x\n"),
             "yaml: invalid map key: []interface {}{1}"
         );
-        assert_eq!(err("a: b: c"), "yaml: line 1: mapping values are not allowed in this context");
-        assert_eq!(err("a:\n  - b\n c: d"), "yaml: line 3: did not find expected key");
+        assert_eq!(
+            err("a: b: c"),
+            "yaml: line 1: mapping values are not allowed in this context"
+        );
+        assert_eq!(
+            err("a:\n  - b\n c: d"),
+            "yaml: line 3: did not find expected key"
+        );
         assert_eq!(err("a: *x"), "yaml: unknown anchor 'x' referenced");
-        assert_eq!(err("a: [*nope, 1]"), "yaml: unknown anchor 'nope' referenced");
+        assert_eq!(
+            err("a: [*nope, 1]"),
+            "yaml: unknown anchor 'nope' referenced"
+        );
         assert!(err("[1, 2").starts_with("yaml: line "));
         assert_eq!(
             decode(b"\xff").map_err(|e| e.to_string()),
