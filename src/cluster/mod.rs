@@ -1,1 +1,4 @@
-//! TODO: layer cluster
+//! The cluster layer: consistent-hash ring, keys and gossip membership.
+
+pub mod keys;
+pub mod ring;
