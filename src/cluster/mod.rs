@@ -5,5 +5,7 @@ pub mod config;
 mod duration;
 pub mod join;
 pub mod keys;
+pub mod membership;
+pub mod metrics;
 pub mod peer_addr;
 pub mod ring;

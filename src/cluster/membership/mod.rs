@@ -1,0 +1,14 @@
+//! Gossip membership: SWIM (foca) plus replicated per-node state, behind a sans-IO core
+//! ([`core::MembershipCore`]) driven by one tokio task ([`driver`]).
+
+pub mod core;
+pub mod identity;
+pub mod readiness;
+pub mod state;
+pub mod throttle;
+pub mod view;
+pub mod wire;
+
+pub use identity::{NodeIdentity, ProcessKey};
+pub use state::{NodeRecord, NodeState};
+pub use view::{ClusterView, Peer};
