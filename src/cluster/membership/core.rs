@@ -234,6 +234,7 @@ enum TimerEvent {
     AntiEntropy,
     Join(u64),
     Housekeeping,
+    SuspicionCheck,
     HolderRecheck(ProcessKey),
     Leave,
 }
@@ -322,6 +323,9 @@ pub struct MembershipCore {
     leave_acked: bool,
     unseen_since: HashMap<ProcessKey, Duration>,
     sized_for: usize,
+    suspicion_timeout: Duration,
+    suspected: HashMap<(ProcessKey, u16, u16), Duration>,
+    sync_rounds: u32,
     seen_counters: RecordCounters,
     dirty: bool,
     metrics: ClusterMetrics,
@@ -374,6 +378,9 @@ impl MembershipCore {
             leave_acked: false,
             unseen_since: HashMap::new(),
             sized_for: 1,
+            suspicion_timeout: foca_config(&config.timing, 1).suspect_to_down_after,
+            suspected: HashMap::new(),
+            sync_rounds: 0,
             seen_counters: RecordCounters::default(),
             dirty: true,
             timing: config.timing,
@@ -384,10 +391,12 @@ impl MembershipCore {
     /// Starts timers and, with join addresses, the first join round.
     pub fn start(&mut self, now: Duration) {
         self.add_own_broadcast();
-        let first_sync = self.jitter(self.timing.sync_interval);
+        let first_sync = self.next_sync_delay();
         self.timers.push(now + first_sync, TimerEvent::AntiEntropy);
         self.timers
             .push(now + Duration::from_secs(10), TimerEvent::Housekeeping);
+        self.timers
+            .push(now + self.timing.probe_period, TimerEvent::SuspicionCheck);
         if self.has_join {
             self.start_join_round();
         }
@@ -637,6 +646,11 @@ impl MembershipCore {
         peers
     }
 
+    /// Everything foca knows about other members, down ones included (for debugging).
+    pub fn membership_state(&self) -> impl Iterator<Item = &Member<NodeIdentity>> {
+        self.foca.iter_membership_state()
+    }
+
     /// The metrics this core updates.
     pub fn metrics(&self) -> &ClusterMetrics {
         &self.metrics
@@ -796,8 +810,9 @@ impl MembershipCore {
                 if self.leave == LeavePhase::Running {
                     if let Some(peer) = self.random_members(1).pop() {
                         self.send_sync(peer.addr, SyncPurpose::AntiEntropy);
+                        self.sync_rounds = self.sync_rounds.saturating_add(1);
                     }
-                    let next = self.jitter(self.scaled_sync_interval());
+                    let next = self.next_sync_delay();
                     self.timers.push(now + next, TimerEvent::AntiEntropy);
                 }
             }
@@ -805,6 +820,11 @@ impl MembershipCore {
                 if generation == self.join_gen && self.leave == LeavePhase::Running {
                     self.start_join_round();
                 }
+            }
+            TimerEvent::SuspicionCheck => {
+                self.expire_suspicions(now);
+                self.timers
+                    .push(now + self.timing.probe_period, TimerEvent::SuspicionCheck);
             }
             TimerEvent::Housekeeping => {
                 self.housekeeping(now);
@@ -821,6 +841,46 @@ impl MembershipCore {
                 }
             }
             TimerEvent::Leave => self.step_leave(now),
+        }
+    }
+
+    /// Suspicion backstop: foca only times out suspicions it raised itself, so a node that
+    /// heard "suspect" but missed the later "down" would keep a dead member for a long time.
+    /// Like memberlist, every node times out suspicions it hears of (one probe period later
+    /// than the prober would, so the prober's verdict usually arrives first).
+    fn expire_suspicions(&mut self, now: Duration) {
+        let suspects: Vec<Member<NodeIdentity>> = self
+            .foca
+            .iter_membership_state()
+            .filter(|m| m.state() == foca::State::Suspect)
+            .cloned()
+            .collect();
+        let keys: Vec<(ProcessKey, u16, u16)> = suspects
+            .iter()
+            .map(|m| (m.id().process(), m.id().bump, m.incarnation()))
+            .collect();
+        self.suspected.retain(|k, _| keys.contains(k));
+        let limit = self.suspicion_timeout + self.timing.probe_period;
+        let mut expired = Vec::new();
+        for (m, key) in suspects.into_iter().zip(keys) {
+            let since = *self.suspected.entry(key).or_insert(now);
+            if now >= since + limit {
+                expired.push(Member::new(
+                    m.id().clone(),
+                    m.incarnation(),
+                    foca::State::Down,
+                ));
+            }
+        }
+        if !expired.is_empty() {
+            tracing::debug!(count = expired.len(), "suspicion timed out locally");
+            if let Err(e) = self
+                .foca
+                .apply_many(expired.into_iter(), true, &mut self.events)
+            {
+                tracing::debug!(error = %e, "expiring suspicions failed");
+            }
+            self.after_foca(now);
         }
     }
 
@@ -849,20 +909,29 @@ impl MembershipCore {
         let bucket = size.next_power_of_two();
         if bucket != self.sized_for {
             self.sized_for = bucket;
-            if let Err(e) = self.foca.set_config(foca_config(&self.timing, size)) {
+            let config = foca_config(&self.timing, size);
+            self.suspicion_timeout = config.suspect_to_down_after;
+            if let Err(e) = self.foca.set_config(config) {
                 tracing::debug!(error = %e, "could not re-tune foca");
             }
         }
     }
 
-    fn scaled_sync_interval(&self) -> Duration {
+    /// Delay until the next anti-entropy round. The first rounds after start come quickly
+    /// (2 s, 4 s, 8 s, 16 s): nodes joining at the same moment miss each other's gossip,
+    /// and a sync is what closes that gap. Afterwards the interval grows with log2 of the
+    /// cluster size beyond 32 nodes, as memberlist's push/pull does.
+    fn next_sync_delay(&mut self) -> Duration {
         let n = (self.foca.num_members() + 1) as f64;
         let factor = if n > 32.0 {
             1.0 + (n / 32.0).log2()
         } else {
             1.0
         };
-        self.timing.sync_interval.mul_f64(factor)
+        let steady = self.timing.sync_interval.mul_f64(factor);
+        let ramp = Duration::from_secs(2u64 << self.sync_rounds.min(8));
+        let d = ramp.min(steady);
+        self.jitter(d)
     }
 
     fn jitter(&mut self, d: Duration) -> Duration {
