@@ -210,6 +210,32 @@ impl DnsLookup for SystemDns {
     }
 }
 
+/// [`SystemDns`] created on first use, so join lists of plain IPs never need a resolver
+/// configuration.
+#[derive(Default)]
+pub struct LazySystemDns {
+    cell: std::sync::OnceLock<Result<SystemDns, String>>,
+}
+
+impl LazySystemDns {
+    fn get(&self) -> Result<&SystemDns, String> {
+        self.cell
+            .get_or_init(|| SystemDns::new().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+impl DnsLookup for LazySystemDns {
+    async fn lookup_ip(&self, name: &str) -> Result<Vec<IpAddr>, String> {
+        self.get()?.lookup_ip(name).await
+    }
+
+    async fn lookup_srv(&self, name: &str) -> Result<Vec<String>, String> {
+        self.get()?.lookup_srv(name).await
+    }
+}
+
 /// Resolves a join list to peer addresses.
 pub struct JoinResolver<D> {
     entries: Vec<JoinEntry>,

@@ -7,6 +7,8 @@
 //! `cluster_node_lamport_time` keeps its name but is this node's own state version: a
 //! monotonically increasing local counter.
 
+use std::sync::Arc;
+
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -84,9 +86,14 @@ pub mod event {
     pub const INVALID_STATE_TRANSITION: &str = "invalid_state_transition";
 }
 
-/// Handles to every cluster metric of one node. Cloning shares the underlying values.
+/// Handles to every cluster metric of one node. Cloning is cheap and shares the values.
 #[derive(Clone, Debug)]
 pub struct ClusterMetrics {
+    inner: Arc<Families>,
+}
+
+#[derive(Debug)]
+struct Families {
     cluster_name: String,
     node_info: Family<StateLabels, Gauge>,
     node_peers: Family<StateLabels, Gauge>,
@@ -117,58 +124,60 @@ impl ClusterMetrics {
     /// Fresh metrics for the cluster `cluster_name` (not yet registered anywhere).
     pub fn new(cluster_name: &str) -> Self {
         let m = ClusterMetrics {
-            cluster_name: cluster_name.to_string(),
-            node_info: Family::default(),
-            node_peers: Family::default(),
-            events: Family::default(),
-            health_score: Family::default(),
-            alive_peers: Family::default(),
-            lamport_time: Family::default(),
-            rx_packets: Family::default(),
-            rx_bytes: Family::default(),
-            tx_packets: Family::default(),
-            tx_bytes: Family::default(),
-            tx_failed: Family::default(),
-            rx_failed: Family::default(),
-            rx_dropped: Family::default(),
-            tx_dropped: Family::default(),
-            rx_wrong_cluster: Family::default(),
-            rx_queue_len: Family::default(),
-            tx_queue_len: Family::default(),
-            ready_for_traffic: Family::default(),
-            minimum_size: Family::default(),
-            name_conflict: Family::default(),
-            name_conflicts_total: Family::default(),
-            join_failing: Family::default(),
-            join_failures_total: Family::default(),
+            inner: Arc::new(Families {
+                cluster_name: cluster_name.to_string(),
+                node_info: Family::default(),
+                node_peers: Family::default(),
+                events: Family::default(),
+                health_score: Family::default(),
+                alive_peers: Family::default(),
+                lamport_time: Family::default(),
+                rx_packets: Family::default(),
+                rx_bytes: Family::default(),
+                tx_packets: Family::default(),
+                tx_bytes: Family::default(),
+                tx_failed: Family::default(),
+                rx_failed: Family::default(),
+                rx_dropped: Family::default(),
+                tx_dropped: Family::default(),
+                rx_wrong_cluster: Family::default(),
+                rx_queue_len: Family::default(),
+                tx_queue_len: Family::default(),
+                ready_for_traffic: Family::default(),
+                minimum_size: Family::default(),
+                name_conflict: Family::default(),
+                name_conflicts_total: Family::default(),
+                join_failing: Family::default(),
+                join_failures_total: Family::default(),
+            }),
         };
         // Materialise the label sets so every series is exported from the start.
         let l = m.labels();
         for g in [
-            &m.health_score,
-            &m.alive_peers,
-            &m.lamport_time,
-            &m.rx_queue_len,
-            &m.tx_queue_len,
-            &m.ready_for_traffic,
-            &m.minimum_size,
-            &m.name_conflict,
-            &m.join_failing,
+            &m.inner.health_score,
+            &m.inner.alive_peers,
+            &m.inner.lamport_time,
+            &m.inner.rx_queue_len,
+            &m.inner.tx_queue_len,
+            &m.inner.ready_for_traffic,
+            &m.inner.minimum_size,
+            &m.inner.name_conflict,
+            &m.inner.join_failing,
         ] {
             let _ = g.get_or_create(&l);
         }
         for c in [
-            &m.rx_packets,
-            &m.rx_bytes,
-            &m.tx_packets,
-            &m.tx_bytes,
-            &m.tx_failed,
-            &m.rx_failed,
-            &m.rx_dropped,
-            &m.tx_dropped,
-            &m.rx_wrong_cluster,
-            &m.name_conflicts_total,
-            &m.join_failures_total,
+            &m.inner.rx_packets,
+            &m.inner.rx_bytes,
+            &m.inner.tx_packets,
+            &m.inner.tx_bytes,
+            &m.inner.tx_failed,
+            &m.inner.rx_failed,
+            &m.inner.rx_dropped,
+            &m.inner.tx_dropped,
+            &m.inner.rx_wrong_cluster,
+            &m.inner.name_conflicts_total,
+            &m.inner.join_failures_total,
         ] {
             let _ = c.get_or_create(&l);
         }
@@ -178,13 +187,13 @@ impl ClusterMetrics {
 
     fn labels(&self) -> ClusterLabels {
         ClusterLabels {
-            cluster_name: self.cluster_name.clone(),
+            cluster_name: self.inner.cluster_name.clone(),
         }
     }
 
     fn state_labels(&self, state: NodeState) -> StateLabels {
         StateLabels {
-            cluster_name: self.cluster_name.clone(),
+            cluster_name: self.inner.cluster_name.clone(),
             state: state.into(),
         }
     }
@@ -194,113 +203,113 @@ impl ClusterMetrics {
         registry.register(
             "cluster_node_info",
             "Info about the local node, labelled by its state.",
-            self.node_info.clone(),
+            self.inner.node_info.clone(),
         );
         registry.register(
             "cluster_node_peers",
             "Number of members known to this node, by state (self included).",
-            self.node_peers.clone(),
+            self.inner.node_peers.clone(),
         );
         registry.register(
             "cluster_node_gossip_received_events",
             "Gossip events handled by this node.",
-            self.events.clone(),
+            self.inner.events.clone(),
         );
         registry.register(
             "cluster_node_gossip_health_score",
             "Local health score: 0 is healthy; grows with failed joins and isolation.",
-            self.health_score.clone(),
+            self.inner.health_score.clone(),
         );
         registry.register(
             "cluster_node_gossip_alive_peers",
             "Number of live members, self included.",
-            self.alive_peers.clone(),
+            self.inner.alive_peers.clone(),
         );
         registry.register(
             "cluster_node_lamport_time",
             "This node's state version: a monotonically increasing local counter.",
-            self.lamport_time.clone(),
+            self.inner.lamport_time.clone(),
         );
         registry.register(
             "cluster_transport_rx_packets",
             "Gossip packets received.",
-            self.rx_packets.clone(),
+            self.inner.rx_packets.clone(),
         );
         registry.register(
             "cluster_transport_rx_bytes",
             "Gossip bytes received.",
-            self.rx_bytes.clone(),
+            self.inner.rx_bytes.clone(),
         );
         registry.register(
             "cluster_transport_tx_packets",
             "Gossip packets sent.",
-            self.tx_packets.clone(),
+            self.inner.tx_packets.clone(),
         );
         registry.register(
             "cluster_transport_tx_bytes",
             "Gossip bytes sent.",
-            self.tx_bytes.clone(),
+            self.inner.tx_bytes.clone(),
         );
         registry.register(
             "cluster_transport_tx_packets_failed",
             "Gossip packets that could not be delivered.",
-            self.tx_failed.clone(),
+            self.inner.tx_failed.clone(),
         );
         registry.register(
             "cluster_transport_rx_packets_failed",
             "Inbound gossip packets that were malformed or rejected.",
-            self.rx_failed.clone(),
+            self.inner.rx_failed.clone(),
         );
         registry.register(
             "cluster_transport_rx_packets_dropped",
             "Inbound gossip packets dropped because the queue was full.",
-            self.rx_dropped.clone(),
+            self.inner.rx_dropped.clone(),
         );
         registry.register(
             "cluster_transport_tx_packets_dropped",
             "Outbound gossip packets dropped because a peer queue was full.",
-            self.tx_dropped.clone(),
+            self.inner.tx_dropped.clone(),
         );
         registry.register(
             "cluster_transport_rx_wrong_cluster",
             "Gossip messages from nodes with another --cluster.name, dropped.",
-            self.rx_wrong_cluster.clone(),
+            self.inner.rx_wrong_cluster.clone(),
         );
         registry.register(
             "cluster_transport_rx_packet_queue_length",
             "Inbound gossip packets waiting to be handled.",
-            self.rx_queue_len.clone(),
+            self.inner.rx_queue_len.clone(),
         );
         registry.register(
             "cluster_transport_tx_packet_queue_length",
             "Outbound gossip packets waiting to be sent, all peers.",
-            self.tx_queue_len.clone(),
+            self.inner.tx_queue_len.clone(),
         );
-        registry.register("cluster_ready_for_traffic", "1 when clustered components may take work (wait-for-size gate passed, no name conflict).", self.ready_for_traffic.clone());
+        registry.register("cluster_ready_for_traffic", "1 when clustered components may take work (wait-for-size gate passed, no name conflict).", self.inner.ready_for_traffic.clone());
         registry.register(
             "cluster_minimum_size",
             "The --cluster.wait-for-size setting.",
-            self.minimum_size.clone(),
+            self.inner.minimum_size.clone(),
         );
         registry.register(
             "cluster_node_name_conflict",
             "1 while another live process holds this node's name (this node then owns nothing).",
-            self.name_conflict.clone(),
+            self.inner.name_conflict.clone(),
         );
         registry.register(
             "cluster_node_name_conflicts",
             "Times a live process holding this node's name was found.",
-            self.name_conflicts_total.clone(),
+            self.inner.name_conflicts_total.clone(),
         );
         registry.register(
             "cluster_node_join_failing",
             "1 while this node has join addresses but reached none of them and is alone.",
-            self.join_failing.clone(),
+            self.inner.join_failing.clone(),
         );
         registry.register(
             "cluster_node_join_failures",
             "Join rounds in which no join address answered.",
-            self.join_failures_total.clone(),
+            self.inner.join_failures_total.clone(),
         );
     }
 
@@ -312,10 +321,11 @@ impl ClusterMetrics {
             NodeState::Terminating,
         ] {
             if s != state {
-                self.node_info.remove(&self.state_labels(s));
+                self.inner.node_info.remove(&self.state_labels(s));
             }
         }
-        self.node_info
+        self.inner
+            .node_info
             .get_or_create(&self.state_labels(state))
             .set(1);
     }
@@ -327,7 +337,8 @@ impl ClusterMetrics {
             (NodeState::Participant, participants),
             (NodeState::Terminating, terminating),
         ] {
-            self.node_peers
+            self.inner
+                .node_peers
                 .get_or_create(&self.state_labels(s))
                 .set(n as i64);
         }
@@ -341,9 +352,10 @@ impl ClusterMetrics {
     /// Counts `n` gossip events.
     pub fn events_by(&self, event: &'static str, n: u64) {
         if n > 0 {
-            self.events
+            self.inner
+                .events
                 .get_or_create(&EventLabels {
-                    cluster_name: self.cluster_name.clone(),
+                    cluster_name: self.inner.cluster_name.clone(),
                     event,
                 })
                 .inc_by(n);
@@ -352,9 +364,10 @@ impl ClusterMetrics {
 
     /// Current count of a gossip event (for tests and debugging).
     pub fn event_count(&self, event: &'static str) -> u64 {
-        self.events
+        self.inner
+            .events
             .get_or_create(&EventLabels {
-                cluster_name: self.cluster_name.clone(),
+                cluster_name: self.inner.cluster_name.clone(),
                 event,
             })
             .get()
@@ -376,95 +389,99 @@ impl ClusterMetrics {
 
     /// Sets the health score (0 = healthy).
     pub fn set_health_score(&self, v: i64) {
-        self.gauge(&self.health_score, v);
+        self.gauge(&self.inner.health_score, v);
     }
     /// Sets the number of live members including self.
     pub fn set_alive_peers(&self, n: usize) {
-        self.gauge(&self.alive_peers, n as i64);
+        self.gauge(&self.inner.alive_peers, n as i64);
     }
     /// Sets the local state version.
     pub fn set_lamport_time(&self, v: u64) {
-        self.gauge(&self.lamport_time, i64::try_from(v).unwrap_or(i64::MAX));
+        self.gauge(
+            &self.inner.lamport_time,
+            i64::try_from(v).unwrap_or(i64::MAX),
+        );
     }
     /// Counts received packets and their bytes.
     pub fn rx(&self, packets: u64, bytes: u64) {
-        self.counter(&self.rx_packets, packets);
-        self.counter(&self.rx_bytes, bytes);
+        self.counter(&self.inner.rx_packets, packets);
+        self.counter(&self.inner.rx_bytes, bytes);
     }
     /// Counts sent packets and their bytes.
     pub fn tx(&self, packets: u64, bytes: u64) {
-        self.counter(&self.tx_packets, packets);
-        self.counter(&self.tx_bytes, bytes);
+        self.counter(&self.inner.tx_packets, packets);
+        self.counter(&self.inner.tx_bytes, bytes);
     }
     /// Counts packets that could not be sent.
     pub fn tx_failed(&self, packets: u64) {
-        self.counter(&self.tx_failed, packets);
+        self.counter(&self.inner.tx_failed, packets);
     }
     /// Counts inbound packets that were malformed or rejected.
     pub fn rx_failed(&self, packets: u64) {
-        self.counter(&self.rx_failed, packets);
+        self.counter(&self.inner.rx_failed, packets);
     }
     /// Counts inbound packets dropped by a full queue.
     pub fn rx_dropped(&self, packets: u64) {
-        self.counter(&self.rx_dropped, packets);
+        self.counter(&self.inner.rx_dropped, packets);
     }
     /// Counts outbound packets dropped by a full peer queue.
     pub fn tx_dropped(&self, packets: u64) {
-        self.counter(&self.tx_dropped, packets);
+        self.counter(&self.inner.tx_dropped, packets);
     }
     /// Counts messages from another cluster.
     pub fn rx_wrong_cluster(&self) {
-        self.counter(&self.rx_wrong_cluster, 1);
+        self.counter(&self.inner.rx_wrong_cluster, 1);
     }
     /// Messages from another cluster so far.
     pub fn rx_wrong_cluster_count(&self) -> u64 {
-        self.counter_value(&self.rx_wrong_cluster)
+        self.counter_value(&self.inner.rx_wrong_cluster)
     }
     /// Sets the inbound queue length.
     pub fn set_rx_queue_len(&self, n: usize) {
-        self.gauge(&self.rx_queue_len, n as i64);
+        self.gauge(&self.inner.rx_queue_len, n as i64);
     }
     /// Adds to the outbound queue length (negative to subtract).
     pub fn add_tx_queue_len(&self, delta: i64) {
-        self.tx_queue_len
+        self.inner
+            .tx_queue_len
             .get_or_create(&self.labels())
             .inc_by(delta);
     }
     /// Current outbound queue length.
     pub fn tx_queue_len(&self) -> i64 {
-        self.tx_queue_len.get_or_create(&self.labels()).get()
+        self.inner.tx_queue_len.get_or_create(&self.labels()).get()
     }
     /// Sets readiness (wait-for-size gate and conflicts).
     pub fn set_ready(&self, ready: bool) {
-        self.gauge(&self.ready_for_traffic, i64::from(ready));
+        self.gauge(&self.inner.ready_for_traffic, i64::from(ready));
     }
     /// Sets `cluster_minimum_size`.
     pub fn set_minimum_size(&self, n: usize) {
-        self.gauge(&self.minimum_size, n as i64);
+        self.gauge(&self.inner.minimum_size, n as i64);
     }
     /// Sets the name-conflict flag.
     pub fn set_name_conflict(&self, on: bool) {
-        self.gauge(&self.name_conflict, i64::from(on));
+        self.gauge(&self.inner.name_conflict, i64::from(on));
     }
     /// Counts one detected name conflict.
     pub fn name_conflict_detected(&self) {
-        self.counter(&self.name_conflicts_total, 1);
+        self.counter(&self.inner.name_conflicts_total, 1);
     }
     /// Name conflicts detected so far.
     pub fn name_conflicts_count(&self) -> u64 {
-        self.counter_value(&self.name_conflicts_total)
+        self.counter_value(&self.inner.name_conflicts_total)
     }
     /// Sets the join-failing flag.
     pub fn set_join_failing(&self, on: bool) {
-        self.gauge(&self.join_failing, i64::from(on));
+        self.gauge(&self.inner.join_failing, i64::from(on));
     }
     /// Counts one failed join round.
     pub fn join_failed(&self) {
-        self.counter(&self.join_failures_total, 1);
+        self.counter(&self.inner.join_failures_total, 1);
     }
     /// Failed join rounds so far.
     pub fn join_failures_count(&self) -> u64 {
-        self.counter_value(&self.join_failures_total)
+        self.counter_value(&self.inner.join_failures_total)
     }
 }
 

@@ -9,3 +9,5 @@ pub mod membership;
 pub mod metrics;
 pub mod peer_addr;
 pub mod ring;
+pub mod service;
+pub mod transport;
