@@ -158,7 +158,7 @@ pub struct ClusterFlags {
     /// Name to identify this node in the cluster (default: the host name). Must be unique.
     #[arg(long = "cluster.node-name", default_value = "")]
     pub node_name: String,
-    /// Address to advertise to peers (host[:port]; port defaults to the listen port).
+    /// Address to advertise to peers (host or host:port; port defaults to the listen port).
     #[arg(long = "cluster.advertise-address", default_value = "")]
     pub advertise_address: String,
     /// Comma list of interfaces to infer the advertise address from ("all" = every interface).

@@ -16,12 +16,10 @@
 //! declared down at once. If nothing answers, this node waits (without participating) until
 //! the cluster's failure detector removes the holder, rechecking periodically.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::num::{NonZeroU32, NonZeroU8, NonZeroUsize};
+use std::collections::HashMap;
 use std::time::Duration;
 
-use foca::{Foca, Member, OwnedNotification, PeriodicParams, PostcardCodec, Timer};
+use foca::{Foca, Member, OwnedNotification, PostcardCodec, Timer};
 use foca_rand::rngs::SmallRng;
 use foca_rand::seq::SliceRandom;
 use foca_rand::{RngExt, SeedableRng};
@@ -30,6 +28,9 @@ use super::identity::{NodeIdentity, ProcessKey};
 use super::state::{
     MergeOutcome, NodeRecord, NodeState, RecordBroadcasts, RecordCounters, RecordTable,
 };
+use super::timers::TimerQueue;
+use super::timing::foca_config;
+pub use super::timing::Timing;
 use super::view::Peer;
 use super::wire::{cluster_label, decode_packet, encode_packet, PacketError, SyncMessage};
 use crate::cluster::metrics::{event, ClusterMetrics};
@@ -37,63 +38,6 @@ use crate::cluster::peer_addr::PeerAddr;
 
 /// Most members / records taken from one sync message (bounds work per request).
 pub const MAX_SYNC_ENTRIES: usize = 16_384;
-
-/// Protocol timings. Defaults give crash detection in roughly 10–14 s for clusters of up to
-/// 10 nodes (probe period 2 s + suspicion 8 s, plus gossip), growing with log10 of the size
-/// (about 20 s at 100 nodes).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Timing {
-    /// How often each node probes one random member.
-    pub probe_period: Duration,
-    /// How long to wait for a direct ack before asking others to probe indirectly.
-    pub probe_rtt: Duration,
-    /// Suspicion timeout for clusters of up to 10 nodes; multiplied by log10(size) above.
-    pub suspicion_base: Duration,
-    /// How often updates are gossiped to 3 random members.
-    pub gossip_interval: Duration,
-    /// Anti-entropy sync period for clusters of up to 32 nodes (scaled up above).
-    pub sync_interval: Duration,
-    /// `--cluster.rejoin-interval`; zero disables periodic rejoin.
-    pub rejoin_interval: Duration,
-    /// First retry delay after a failed join round.
-    pub join_backoff_min: Duration,
-    /// Largest retry delay after failed join rounds.
-    pub join_backoff_max: Duration,
-    /// Longest wait for a peer to acknowledge our terminating state before leaving.
-    pub leave_ack_timeout: Duration,
-    /// How long to stay terminating (reachable, owning nothing) before leaving, so every
-    /// peer's rate-limited notification sees us leave the ring while we still answer.
-    pub terminating_hold: Duration,
-    /// Delay between checks of an unreachable older holder of our name.
-    pub conflict_recheck: Duration,
-    /// Records of processes that are no longer members are forgotten after this long.
-    pub record_grace: Duration,
-    /// How long a down identity is remembered (foca `remove_down_after`).
-    pub remove_down_after: Duration,
-    /// Largest SWIM packet produced or accepted.
-    pub max_packet_size: usize,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Timing {
-            probe_period: Duration::from_secs(2),
-            probe_rtt: Duration::from_secs(1),
-            suspicion_base: Duration::from_secs(8),
-            gossip_interval: Duration::from_millis(200),
-            sync_interval: Duration::from_secs(30),
-            rejoin_interval: Duration::from_secs(60),
-            join_backoff_min: Duration::from_secs(1),
-            join_backoff_max: Duration::from_secs(30),
-            leave_ack_timeout: Duration::from_secs(5),
-            terminating_hold: Duration::from_secs(1),
-            conflict_recheck: Duration::from_secs(5),
-            record_grace: Duration::from_secs(60),
-            remove_down_after: Duration::from_secs(2 * 3600),
-            max_packet_size: 32 * 1024,
-        }
-    }
-}
 
 /// Everything the core needs to start.
 #[derive(Debug, Clone)]
@@ -239,36 +183,6 @@ enum TimerEvent {
     Leave,
 }
 
-/// Min-heap of timers keyed by (due time, insertion order).
-#[derive(Default)]
-struct TimerQueue {
-    heap: BinaryHeap<Reverse<(Duration, u64)>>,
-    events: HashMap<u64, TimerEvent>,
-    seq: u64,
-}
-
-impl TimerQueue {
-    fn push(&mut self, at: Duration, ev: TimerEvent) {
-        self.seq += 1;
-        self.heap.push(Reverse((at, self.seq)));
-        self.events.insert(self.seq, ev);
-    }
-
-    fn next(&self) -> Option<Duration> {
-        self.heap.peek().map(|Reverse((at, _))| *at)
-    }
-
-    fn pop_due(&mut self, now: Duration) -> Option<TimerEvent> {
-        match self.heap.peek() {
-            Some(Reverse((at, _))) if *at <= now => {
-                let Reverse((_, seq)) = self.heap.pop()?;
-                self.events.remove(&seq)
-            }
-            _ => None,
-        }
-    }
-}
-
 /// What foca asked for during one call.
 #[derive(Default)]
 struct FocaEvents {
@@ -306,7 +220,7 @@ pub struct MembershipCore {
     identity: NodeIdentity,
     own: NodeRecord,
     desired: NodeState,
-    timers: TimerQueue,
+    timers: TimerQueue<TimerEvent>,
     outputs: Vec<Output>,
     syncs: HashMap<SyncToken, SyncPurpose>,
     next_token: u64,
@@ -737,8 +651,10 @@ impl MembershipCore {
                 self.resize_for_cluster();
             }
         }
-        self.fold_record_counters();
-        self.update_gauges();
+        // Gauges walk every member: only refresh them when something visible changed.
+        if self.fold_record_counters() || self.dirty {
+            self.update_gauges();
+        }
     }
 
     /// Returns true when the member set changed.
@@ -1252,13 +1168,15 @@ impl MembershipCore {
     }
 
     /// Turns record-table counters into gossip event metrics.
-    fn fold_record_counters(&mut self) {
+    /// Returns whether any record was applied since the last call.
+    fn fold_record_counters(&mut self) -> bool {
         let now = self.records.counters();
         let was = std::mem::replace(&mut self.seen_counters, now);
         let m = &self.metrics;
         m.events_by(event::STATE_CHANGE_MESSAGE, now.received - was.received);
         m.events_by(event::INVALID_STATE_TRANSITION, now.invalid - was.invalid);
         m.events_by(event::UNKNOWN_MESSAGE, now.malformed - was.malformed);
+        now.applied != was.applied
     }
 
     fn update_gauges(&self) {
@@ -1296,26 +1214,6 @@ enum JoinResult {
     Joined,
     Seed,
     Failed(String),
-}
-
-/// foca settings for a cluster of `size` nodes (see [`Timing`]).
-fn foca_config(t: &Timing, size: usize) -> foca::Config {
-    let n = u32::try_from(size.max(1)).unwrap_or(u32::MAX);
-    let mut c = foca::Config::new_lan(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-    c.probe_period = t.probe_period;
-    c.probe_rtt = t.probe_rtt;
-    c.suspect_to_down_after = t.suspicion_base.mul_f64(f64::from(n).log10().max(1.0));
-    // Retransmit generously: gossip over HTTP is cheap and small clusters get few tries.
-    c.max_transmissions = c
-        .max_transmissions
-        .max(NonZeroU8::new(6).unwrap_or(NonZeroU8::MIN));
-    c.max_packet_size = NonZeroUsize::new(t.max_packet_size).unwrap_or(NonZeroUsize::MIN);
-    c.remove_down_after = Some(t.remove_down_after);
-    c.periodic_gossip = Some(PeriodicParams {
-        frequency: t.gossip_interval,
-        num_members: NonZeroUsize::new(3).unwrap_or(NonZeroUsize::MIN),
-    });
-    c
 }
 
 #[cfg(test)]
@@ -1455,23 +1353,5 @@ mod tests {
         a.handle_packet(Duration::ZERO, &good_label_junk);
         good_label_junk.truncate(12);
         a.handle_packet(Duration::ZERO, &good_label_junk);
-    }
-
-    #[test]
-    fn foca_config_scales_suspicion() {
-        let t = Timing::default();
-        assert_eq!(
-            foca_config(&t, 3).suspect_to_down_after,
-            Duration::from_secs(8)
-        );
-        assert_eq!(
-            foca_config(&t, 10).suspect_to_down_after,
-            Duration::from_secs(8)
-        );
-        assert_eq!(
-            foca_config(&t, 100).suspect_to_down_after,
-            Duration::from_secs(16)
-        );
-        assert!(foca_config(&t, 3).max_transmissions.get() >= 6);
     }
 }
