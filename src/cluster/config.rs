@@ -272,7 +272,7 @@ fn split_list(s: &str) -> Vec<String> {
 impl ClusterOptions {
     /// Checks the options that can be checked without touching the network.
     pub fn validate(&self) -> Result<(), ClusterConfigError> {
-        if self.node_name.as_str().is_empty() {
+        if self.enabled && self.node_name.as_str().is_empty() {
             return Err(ClusterConfigError::EmptyNodeName);
         }
         // Ports are irrelevant for syntax checking; any default will do.

@@ -681,6 +681,169 @@ mod tests {
         three_nodes_converge_and_leave(PeerHttpVersion::Http1).await;
     }
 
+    /// Creates a CA and one certificate for `agents.internal` (server and client use) with
+    /// the openssl CLI; `None` when openssl is not installed.
+    fn make_certs(dir: &std::path::Path) -> Option<crate::cluster::config::ClusterTls> {
+        let run = |args: &[&str]| {
+            std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        let mut ca = vec!["req", "-x509"];
+        ca.extend(ec);
+        ca.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test-ca",
+        ]);
+        let mut csr = vec!["req"];
+        csr.extend(ec);
+        csr.extend([
+            "-keyout",
+            "key.pem",
+            "-out",
+            "req.csr",
+            "-subj",
+            "/CN=agents.internal",
+        ]);
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=DNS:agents.internal\nextendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .ok()?;
+        let sign = [
+            "x509",
+            "-req",
+            "-in",
+            "req.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+        ];
+        (run(&ca) && run(&csr) && run(&sign)).then(|| crate::cluster::config::ClusterTls {
+            ca_path: dir.join("ca.pem"),
+            cert_path: dir.join("cert.pem"),
+            key_path: dir.join("key.pem"),
+            server_name: Some("agents.internal".into()),
+        })
+    }
+
+    /// Serves `app` over TLS (ALPN h2 and http/1.1) on `listener`.
+    fn serve_tls(
+        listener: tokio::net::TcpListener,
+        app: axum::Router,
+        tls: &crate::cluster::config::ClusterTls,
+    ) -> tokio::task::JoinHandle<()> {
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&tls.cert_path)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(&tls.key_path).unwrap();
+        let mut cfg = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let svc = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    )
+                    .serve_connection(io, svc)
+                    .await;
+                });
+            }
+        })
+    }
+
+    /// Two nodes gossip over TLS, dialling each other by IP and verifying the certificate
+    /// against `--cluster.tls-server-name`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn loopback_tls() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(tls) = make_certs(dir.path()) else {
+            eprintln!("openssl not available: skipping the TLS test");
+            return;
+        };
+        let mut nodes = Vec::new();
+        let mut first: Option<SocketAddr> = None;
+        for name in ["a", "b"] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let settings = ServiceSettings {
+                node_name: name.into(),
+                advertise: addr.into(),
+                cluster_name: "tls".into(),
+                join: first
+                    .iter()
+                    .map(|a| JoinEntry::Ip {
+                        ip: a.ip(),
+                        port: a.port(),
+                    })
+                    .collect(),
+                max_join_peers: 0,
+                timing: Timing::default(),
+                client: ClientSettings {
+                    tls: Some(tls.clone()),
+                    ..ClientSettings::default()
+                },
+                wait_for_size: 0,
+                wait_timeout: Duration::ZERO,
+                notify_interval: Duration::from_millis(250),
+            };
+            let handle = ClusterHandle::start(settings).unwrap();
+            let server = serve_tls(listener, handle.router(), &tls);
+            handle.set_state(NodeState::Participant).await.unwrap();
+            first.get_or_insert(addr);
+            nodes.push(TestNode {
+                handle,
+                addr,
+                server,
+            });
+        }
+        for n in &nodes {
+            wait_view(n, "two participants over TLS", |v| names(v) == ["a", "b"]).await;
+        }
+        for n in nodes {
+            n.handle.shutdown().await;
+            n.server.abort();
+        }
+    }
+
     /// Measures (does not assert) how long a crashed node stays listed on loopback.
     /// `cargo test --lib cluster::service -- --ignored --nocapture loopback_crash`
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -351,3 +351,69 @@ fn spawn_worker(
     });
     queue
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tls(dir: &std::path::Path) -> ClusterTls {
+        ClusterTls {
+            ca_path: dir.join("ca.pem"),
+            cert_path: dir.join("cert.pem"),
+            key_path: dir.join("key.pem"),
+            server_name: Some("agents.internal".into()),
+        }
+    }
+
+    #[test]
+    fn missing_tls_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ClientSettings {
+            tls: Some(tls(dir.path())),
+            ..ClientSettings::default()
+        };
+        let err = PeerClients::new(settings).err().expect("must fail");
+        assert!(err.to_string().contains("ca.pem"), "{err}");
+    }
+
+    #[test]
+    fn garbage_tls_material_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(dir.path().join(f), b"not a pem file").unwrap();
+        }
+        let settings = ClientSettings {
+            tls: Some(tls(dir.path())),
+            ..ClientSettings::default()
+        };
+        assert!(PeerClients::new(settings).is_err());
+    }
+
+    #[tokio::test]
+    async fn plaintext_clients_and_unreachable_peer() {
+        for v in [PeerHttpVersion::H2c, PeerHttpVersion::Http1] {
+            let clients = PeerClients::new(ClientSettings {
+                http_version: v,
+                request_timeout: Duration::from_millis(500),
+                ..ClientSettings::default()
+            })
+            .unwrap();
+            // Port 9 on loopback: nothing listens; the error names the peer.
+            let msg = SyncMessage {
+                cluster_name: String::new(),
+                from: crate::cluster::membership::NodeIdentity::new(
+                    "a".into(),
+                    1,
+                    PeerAddr::new("127.0.0.1:1"),
+                ),
+                members: Vec::new(),
+                records: Vec::new(),
+            };
+            let err = clients
+                .sync(&PeerAddr::new("127.0.0.1:9"), &msg)
+                .await
+                .unwrap_err();
+            assert!(err.contains("127.0.0.1:9"), "{err}");
+        }
+    }
+}
