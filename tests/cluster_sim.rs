@@ -700,3 +700,45 @@ fn other_cluster_name_is_refused() {
     assert!(sim.core(a).metrics().rx_wrong_cluster_count() >= 1);
     assert!(sim.core(b).join_failing());
 }
+
+/// A process restarted on a new address (e.g. a rescheduled pod) while its old identity is
+/// still listed: it cannot reach the old address, so it waits — never owning work under the
+/// shared name — until the failure detector removes the old identity, then participates.
+#[test]
+fn restart_on_new_address_waits_for_old_identity_to_go() {
+    let mut sim = Sim::new(8, 0.0);
+    let seed = addr(0);
+    for i in 0..3 {
+        sim.add(&format!("node-{i}"), &addr(i), "sim", &[&seed]);
+        sim.start(i, 100 + i as u64);
+    }
+    assert!(sim
+        .run_until(Duration::from_secs(60), Sim::converged)
+        .is_some());
+    sim.crash(2);
+    let moved = sim.add("node-2", "10.7.7.7:12345", "sim", &[&seed]);
+    sim.start(moved, 900);
+    // While the old identity is listed, the new process stays a viewer and is not in conflict.
+    let mut overlap = false;
+    let waited = sim.run_until(Duration::from_secs(120), |s| {
+        let c = s.core(moved);
+        let old_listed = s.up().any(|i| {
+            i != moved
+                && s.core(i)
+                    .membership_state()
+                    .any(|m| m.id().addr.as_str() == addr(2) && m.state() != foca::State::Down)
+        });
+        overlap |= old_listed && c.state() == NodeState::Participant;
+        c.state() == NodeState::Participant
+    });
+    println!("new-address restart became participant after {waited:?} (virtual)");
+    assert!(waited.is_some(), "eventually participates");
+    assert!(
+        !overlap,
+        "never participated while the old identity was still alive somewhere"
+    );
+    assert!(sim.core(moved).conflict().is_none());
+    assert!(sim
+        .run_until(Duration::from_secs(60), Sim::converged)
+        .is_some());
+}
