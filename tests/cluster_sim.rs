@@ -377,8 +377,14 @@ impl Sim {
     }
 
     /// Runs until `pred` holds (checked every 100 ms of virtual time) or `limit` passes.
-    fn run_until(
+    fn run_until(&mut self, limit: Duration, pred: impl FnMut(&Sim) -> bool) -> Option<Duration> {
+        self.run_until_every(Duration::from_millis(100), limit, pred)
+    }
+
+    /// Like [`Sim::run_until`] with a chosen check interval (checks are costly at 100+ nodes).
+    fn run_until_every(
         &mut self,
+        every: Duration,
         limit: Duration,
         mut pred: impl FnMut(&Sim) -> bool,
     ) -> Option<Duration> {
@@ -387,7 +393,7 @@ impl Sim {
             if pred(self) {
                 return Some(self.now - start);
             }
-            self.run_for(Duration::from_millis(100));
+            self.run_for(every);
         }
         pred(self).then(|| self.now - start)
     }
@@ -417,7 +423,11 @@ impl Sim {
     fn converged(&self) -> bool {
         let expected: BTreeSet<String> = self.up().map(|i| self.nodes[i].name.clone()).collect();
         self.up().all(|i| {
-            self.participants_seen_by(i) == expected && self.members_seen_by(i) == expected
+            let peers = self.core(i).peers();
+            peers.len() == expected.len()
+                && peers.iter().all(|p| {
+                    p.state == NodeState::Participant && expected.contains(p.name.as_str())
+                })
         })
     }
 
@@ -555,8 +565,12 @@ fn chaos_120_nodes_converges() {
         sim.run_for(Duration::from_millis(150));
     }
     assert!(
-        sim.run_until(Duration::from_secs(300), Sim::converged)
-            .is_some(),
+        sim.run_until_every(
+            Duration::from_secs(1),
+            Duration::from_secs(300),
+            Sim::converged
+        )
+        .is_some(),
         "initial convergence"
     );
 
@@ -570,8 +584,12 @@ fn chaos_120_nodes_converges() {
     sim.run_for(Duration::from_secs(3));
     sim.start(10, 99_000);
     assert!(
-        sim.run_until(Duration::from_secs(300), Sim::converged)
-            .is_some(),
+        sim.run_until_every(
+            Duration::from_secs(1),
+            Duration::from_secs(300),
+            Sim::converged
+        )
+        .is_some(),
         "after churn"
     );
     assert_eq!(sim.up().count(), n - 9);
@@ -587,7 +605,11 @@ fn chaos_120_nodes_converges() {
     for i in 0..n {
         sim.nodes[i].group = 0;
     }
-    let healed = sim.run_until(Duration::from_secs(600), Sim::converged);
+    let healed = sim.run_until_every(
+        Duration::from_secs(1),
+        Duration::from_secs(600),
+        Sim::converged,
+    );
     println!(
         "partition of {} nodes healed after {:?} (virtual)",
         sim.up().count(),

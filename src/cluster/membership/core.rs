@@ -242,6 +242,7 @@ pub struct MembershipCore {
     sync_rounds: u32,
     seen_counters: RecordCounters,
     dirty: bool,
+    gauges_stale: bool,
     metrics: ClusterMetrics,
 }
 
@@ -297,6 +298,7 @@ impl MembershipCore {
             sync_rounds: 0,
             seen_counters: RecordCounters::default(),
             dirty: true,
+            gauges_stale: true,
             timing: config.timing,
             metrics,
         }
@@ -314,7 +316,7 @@ impl MembershipCore {
         if self.has_join {
             self.start_join_round();
         }
-        self.dirty = true;
+        self.mark_changed();
     }
 
     // ----- inputs -------------------------------------------------------------------------
@@ -652,14 +654,15 @@ impl MembershipCore {
             }
         }
         // Gauges walk every member: only refresh them when something visible changed.
-        if self.fold_record_counters() || self.dirty {
-            self.update_gauges();
+        if self.fold_record_counters() {
+            self.gauges_stale = true;
         }
+        self.refresh_gauges();
     }
 
     /// Returns true when the member set changed.
     fn on_notification(&mut self, now: Duration, n: OwnedNotification<NodeIdentity>) -> bool {
-        self.dirty = true;
+        self.mark_changed();
         match n {
             OwnedNotification::MemberUp(id) => {
                 self.metrics.event(event::NODE_JOIN);
@@ -890,7 +893,7 @@ impl MembershipCore {
         if let Err(e) = self.foca.gossip(&mut self.events) {
             tracing::trace!(error = %e, "gossip after state change");
         }
-        self.dirty = true;
+        self.mark_changed();
         self.after_foca(now);
     }
 
@@ -1013,8 +1016,8 @@ impl MembershipCore {
                 }
             }
         }
-        self.dirty = true;
-        self.update_gauges();
+        self.mark_changed();
+        self.refresh_gauges();
         self.try_desired(now);
     }
 
@@ -1124,13 +1127,13 @@ impl MembershipCore {
                 None => tracing::info!("node name conflict resolved"),
             }
             self.conflict = conflict;
-            self.dirty = true;
+            self.mark_changed();
         }
         self.name_blocked = self
             .holders
             .values()
             .any(|c| c.status != HolderStatus::Newer);
-        self.update_gauges();
+        self.refresh_gauges();
         self.try_desired(now);
     }
 
@@ -1157,7 +1160,7 @@ impl MembershipCore {
                         });
                     }
                     self.leave = LeavePhase::Left;
-                    self.dirty = true;
+                    self.mark_changed();
                     self.outputs.push(Output::Left);
                     self.update_gauges();
                     return;
@@ -1179,7 +1182,20 @@ impl MembershipCore {
         now.applied != was.applied
     }
 
-    fn update_gauges(&self) {
+    /// Marks the view and the gauges as needing a refresh.
+    fn mark_changed(&mut self) {
+        self.dirty = true;
+        self.gauges_stale = true;
+    }
+
+    fn refresh_gauges(&mut self) {
+        if self.gauges_stale {
+            self.update_gauges();
+        }
+    }
+
+    fn update_gauges(&mut self) {
+        self.gauges_stale = false;
         let m = &self.metrics;
         let peers = self.peers();
         let count = |s: NodeState| peers.iter().filter(|p| p.state == s).count();
