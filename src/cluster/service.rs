@@ -216,7 +216,8 @@ impl ClusterHandle {
         );
         initial.enabled = true;
         initial.cluster_name = settings.cluster_name.clone();
-        initial.ready = settings.wait_for_size == 0;
+        // Not ready until the first join round is over (see `MembershipCore::joining`).
+        initial.ready = settings.wait_for_size == 0 && settings.join.is_empty();
         let (view_tx, view_rx) = watch::channel(initial);
         let (inbox, sync_rx) = TransportInbox::new(metrics.clone());
         let (cmd_tx, cmd_rx) = mpsc::channel(32);
@@ -445,7 +446,7 @@ impl ServiceTask {
                     .pending
                     .take()
                     .unwrap_or_else(|| self.view_tx.borrow().clone());
-                v.ready = self.gate.ready() && v.conflict.is_none();
+                v.ready = self.gate.ready() && v.conflict.is_none() && !self.core.joining();
                 self.pending = Some(v);
                 self.throttle.changed(now);
             }
@@ -504,7 +505,7 @@ impl ServiceTask {
                 .filter(|p| p.state != NodeState::Viewer)
                 .count();
             self.gate.on_update(non_viewers, now);
-            v.ready = self.gate.ready() && v.conflict.is_none();
+            v.ready = self.gate.ready() && v.conflict.is_none() && !self.core.joining();
             self.pending = Some(v);
             self.throttle.changed(now);
         }
@@ -981,6 +982,31 @@ mod tests {
             ),
             503
         );
+        n.server.abort();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unreachable_join_address_is_reported() {
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let n = node("lonely", &[closed], PeerHttpVersion::H2c).await;
+        assert!(
+            !n.handle.view().ready,
+            "not ready while the first join round runs"
+        );
+        n.handle.set_state(NodeState::Participant).await.unwrap();
+        wait_view(&n, "join failure reported", |v| v.join_failing && v.ready).await;
+        let v = n.handle.view();
+        assert_eq!(
+            v.self_state,
+            NodeState::Participant,
+            "works alone meanwhile"
+        );
+        assert!(v.owns(TargetKey(7)));
+        assert!(n.handle.metrics().unwrap().join_failures_count() >= 1);
+        n.handle.shutdown().await;
         n.server.abort();
     }
 

@@ -527,6 +527,12 @@ impl MembershipCore {
         self.join_failing
     }
 
+    /// True until the first join round has finished (answered or failed). Views report
+    /// not-ready meanwhile, so a starting node does not briefly own everything.
+    pub fn joining(&self) -> bool {
+        !self.initial_join_done
+    }
+
     /// Whether the graceful leave has completed.
     pub fn has_left(&self) -> bool {
         self.leave == LeavePhase::Left
@@ -954,6 +960,7 @@ impl MembershipCore {
         if is_peer && !self.initial_join_done {
             // One answer is enough to know the cluster; the rest can finish in the background.
             self.initial_join_done = true;
+            self.mark_changed();
             self.try_desired(now);
         }
         if let Answer::Foreign(theirs) = answer {

@@ -41,8 +41,8 @@ pub struct ClusterView {
     pub participants: Vec<NodeName>,
     /// The ring over `participants` (512 tokens per node).
     pub ring: Arc<Ring>,
-    /// Whether clustered components may take work: the wait-for-size gate has passed and this
-    /// node's name is not held by another live process.
+    /// Whether clustered components may take work: the first join attempt has finished, the
+    /// wait-for-size gate has passed, and this node's name is not held by another live process.
     pub ready: bool,
     /// Set while another live process holds this node's name: this node then owns nothing.
     pub conflict: Option<String>,
