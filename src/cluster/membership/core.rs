@@ -1377,4 +1377,23 @@ mod tests {
         good_label_junk.truncate(12);
         a.handle_packet(Duration::ZERO, &good_label_junk);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Arbitrary bytes behind a valid envelope never panic the core (foca + postcard +
+        /// record decoding) and never add members.
+        #[test]
+        fn arbitrary_packets_never_panic(payload in proptest::collection::vec(proptest::num::u8::ANY, 0..300)) {
+            let mut a = core("a", 1, false);
+            a.handle_packet(Duration::ZERO, &encode_packet(cluster_label("test"), &payload));
+            a.handle_packet(Duration::ZERO, &payload);
+            proptest::prop_assert_eq!(a.num_members(), 0);
+        }
+
+        /// Arbitrary record bytes never panic the decoder.
+        #[test]
+        fn arbitrary_records_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = NodeRecord::decode(&bytes);
+        }
+    }
 }
