@@ -12,6 +12,7 @@
 //! * [`components`]: one file per component.
 //! * [`http`]: the HTTP server, API and UI.
 
+pub mod cli;
 pub mod cluster;
 pub mod components;
 pub mod eval;

@@ -1,3 +1,62 @@
-fn main() {
-    println!("agent");
+//! The `agent` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use river_agent::cli::{self, Exit};
+
+/// A River configuration language interpreter and telemetry agent.
+#[derive(Parser)]
+#[command(name = "agent", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Format configuration files in canonical form.
+    #[command(alias = "format")]
+    Fmt {
+        /// Rewrite files whose formatting changes, in place.
+        #[arg(short = 'w', long = "write", conflicts_with = "check")]
+        write: bool,
+        /// Print the names of files that are not formatted and exit 1 if any (for CI).
+        #[arg(long = "check", short = 't', visible_alias = "test")]
+        check: bool,
+        /// Files or directories (recursing into *.river and *.alloy); `-` or nothing reads stdin.
+        paths: Vec<PathBuf>,
+    },
+    /// Check configurations and report every problem; exit 1 on any error.
+    Validate {
+        /// Configuration files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Command::Fmt {
+            write,
+            check,
+            paths,
+        } => {
+            let mode = if write {
+                cli::fmt::Mode::Write
+            } else if check {
+                cli::fmt::Mode::Check
+            } else {
+                cli::fmt::Mode::Print
+            };
+            cli::fmt::run(&paths, mode)
+        }
+        Command::Validate { paths } => cli::validate::run(&paths),
+    };
+    match exit {
+        Exit::Ok => ExitCode::SUCCESS,
+        e => ExitCode::from(e as u8),
+    }
 }

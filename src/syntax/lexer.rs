@@ -46,6 +46,7 @@ impl Extras {
 
     /// Checks the character at `src[off..]` as upstream's `next()` does when it reads it, and
     /// returns its width. Reports NUL, invalid UTF-8 and a byte order mark after offset 0.
+    #[inline]
     fn check_char(&mut self, src: &[u8], off: usize) -> usize {
         let b = src[off];
         if b != 0 && b < 0x80 {
@@ -197,16 +198,17 @@ fn number(lex: &mut Lex<'_>) -> Tok {
 
 /// Scans a quoted string body after its opening quote at `start`, up to and including `until`.
 /// Returns the end offset. `escapes` enables backslash escapes; `multiline` allows newlines.
-fn scan_string(
-    src: &[u8],
-    start: usize,
-    until: u8,
-    escapes: bool,
-    multiline: bool,
-    ex: &mut Extras,
-) -> usize {
+fn scan_string(src: &[u8], start: usize, until: u8, escapes: bool, multiline: bool, ex: &mut Extras) -> usize {
     let mut i = start + 1;
     loop {
+        // Fast path: skip bytes that need no attention.
+        while i < src.len() {
+            let b = src[i];
+            if b == until || b == b'\\' || b == b'\n' || b == 0 || b >= 0x80 {
+                break;
+            }
+            i += 1;
+        }
         if i >= src.len() || (!multiline && src[i] == b'\n') {
             ex.error(start, "string literal not terminated");
             return i;
@@ -307,33 +309,36 @@ fn single_quoted(lex: &mut Lex<'_>) {
 
 fn line_comment(lex: &mut Lex<'_>) {
     let src = lex.source();
-    let mut i = lex.span().end;
-    while i < src.len() && src[i] != b'\n' {
-        i += lex.extras.check_char(src, i);
+    let from = lex.span().end;
+    let end = memchr::memchr(b'\n', &src[from..]).map_or(src.len(), |j| from + j);
+    // Only bytes that could be NUL, non-ASCII or a byte order mark need checking.
+    if src[from..end].iter().any(|&b| b == 0 || b >= 0x80) {
+        let mut i = from;
+        while i < end {
+            i += lex.extras.check_char(src, i);
+        }
     }
-    let cur = lex.span().end;
-    lex.bump(i - cur);
+    lex.bump(end - from);
 }
 
 fn block_comment(lex: &mut Lex<'_>) {
     let src = lex.source();
     let start = lex.span().start;
-    let mut i = lex.span().end;
-    let mut closed = false;
-    while i < src.len() {
-        let b = src[i];
-        i += lex.extras.check_char(src, i);
-        if b == b'*' && i < src.len() && src[i] == b'/' {
-            i += 1;
-            closed = true;
-            break;
+    let from = lex.span().end;
+    let (end, closed) = match memchr::memmem::find(&src[from..], b"*/") {
+        Some(j) => (from + j + 2, true),
+        None => (src.len(), false),
+    };
+    if src[from..end].iter().any(|&b| b == 0 || b >= 0x80) {
+        let mut i = from;
+        while i < end {
+            i += lex.extras.check_char(src, i);
         }
     }
     if !closed {
         lex.extras.error(start, "block comment not terminated");
     }
-    let cur = lex.span().end;
-    lex.bump(i - cur);
+    lex.bump(end - from);
 }
 
 /// What the lexer found.

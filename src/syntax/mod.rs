@@ -21,3 +21,4 @@ pub use ast::Ast;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use parser::{parse_expression, parse_file};
 pub use pos::{LineCol, Offset, Position, Span};
+pub mod dump;

@@ -145,6 +145,31 @@ impl LineIndex {
         }
     }
 
+    /// Like [`LineIndex::line_col`], starting the search from the line of a previous lookup
+    /// (`hint`, 0-based, updated). Lookups that move forward through a file, as printers and
+    /// evaluators do, then cost O(1) instead of a binary search.
+    pub fn line_col_near(&self, offset: Offset, hint: &std::cell::Cell<usize>) -> LineCol {
+        let h = hint.get();
+        let starts = &self.starts;
+        if h < starts.len() && starts[h] <= offset {
+            // Check this line and the next few before falling back to a search.
+            let mut i = h;
+            for _ in 0..4 {
+                if i + 1 >= starts.len() || starts[i + 1] > offset {
+                    hint.set(i);
+                    return LineCol {
+                        line: i as u32 + 1,
+                        col: offset - starts[i] + 1,
+                    };
+                }
+                i += 1;
+            }
+        }
+        let lc = self.line_col(offset);
+        hint.set(lc.line as usize - 1);
+        lc
+    }
+
     /// 1-based line of `offset`.
     pub fn line(&self, offset: Offset) -> u32 {
         self.line_col(offset).line

@@ -1,0 +1,589 @@
+//! Label sets: the identity of a series or a target.
+//!
+//! [`Labels`] is an immutable label set sorted by name with unique names and no empty values. It is
+//! cheap to clone (one reference-counted slice) and compares by value. [`LabelsBuilder`] edits a
+//! label set the way Prometheus' `labels.Builder` does: setting an empty value deletes the label,
+//! and building an unmodified builder hands back the original set without copying.
+//!
+//! The hash helpers reproduce Prometheus' `labels.StableHash` (XXH64, seed 0, over
+//! `name 0xFF value 0xFF` per label in sorted order), which the clustering ring uses as the key of
+//! a target; see `spec/clustering.md` §2.4.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use xxhash_rust::xxh64::Xxh64;
+
+/// The reserved label that holds a series' metric name.
+pub const METRIC_NAME: &str = "__name__";
+
+/// Prefix of discovery metadata labels, which do not take part in a target's identity for
+/// clustering and are dropped before scraping.
+pub const META_PREFIX: &str = "__meta_";
+
+/// The byte Prometheus writes after each name and value when hashing a label set; it can never
+/// appear inside valid UTF-8, so the encoding is unambiguous.
+const HASH_SEPARATOR: u8 = 0xFF;
+
+/// One label: a name and its value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label {
+    /// The label name, e.g. `instance`.
+    pub name: String,
+    /// The label value; never empty inside a [`Labels`].
+    pub value: String,
+}
+
+impl Label {
+    /// Creates a label from anything string-like.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Label {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// An immutable label set, sorted by name, with unique names and no empty values.
+///
+/// Equality, ordering and hashing are by value (ordering compares label by label: name, then
+/// value, then length, as Prometheus' `labels.Compare`). Cloning is a reference-count increment.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Labels(Arc<[Label]>);
+
+impl Labels {
+    /// The empty label set.
+    pub fn empty() -> Self {
+        Labels::default()
+    }
+
+    /// Builds a label set from pairs in any order. A later pair with the same name replaces an
+    /// earlier one, and pairs with an empty value are left out (as in Prometheus).
+    pub fn from_pairs<I, N, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: Into<String>,
+        V: Into<String>,
+    {
+        let mut labels: Vec<Label> = pairs.into_iter().map(|(n, v)| Label::new(n, v)).collect();
+        // A stable sort keeps the input order among equal names, so keeping the last of each run
+        // means "later pairs win".
+        labels.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut out: Vec<Label> = Vec::with_capacity(labels.len());
+        for label in labels {
+            match out.last_mut() {
+                Some(last) if last.name == label.name => *last = label,
+                _ => out.push(label),
+            }
+        }
+        out.retain(|l| !l.value.is_empty());
+        Labels(out.into())
+    }
+
+    /// Wraps labels that are already sorted by name, unique and non-empty; returns `None` when
+    /// they are not, so callers with pre-sorted data (e.g. a decoded remote-write series) can skip
+    /// the sort.
+    pub fn from_sorted(labels: Vec<Label>) -> Option<Self> {
+        let sorted = labels.windows(2).all(|w| w[0].name < w[1].name);
+        let non_empty = labels.iter().all(|l| !l.value.is_empty());
+        (sorted && non_empty).then(|| Labels(labels.into()))
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when the set has no labels.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The labels in name order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Label> {
+        self.0.iter()
+    }
+
+    /// The labels as a slice, in name order.
+    pub fn as_slice(&self) -> &[Label] {
+        &self.0
+    }
+
+    /// The value of label `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        // Label sets are small; a binary search is still cheaper than a scan past ~8 labels and
+        // never worse in practice.
+        self.0
+            .binary_search_by(|l| l.name.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0[i].value.as_str())
+    }
+
+    /// True when label `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The metric name (`__name__`), if present.
+    pub fn metric_name(&self) -> Option<&str> {
+        self.get(METRIC_NAME)
+    }
+
+    /// A builder starting from this set.
+    pub fn builder(&self) -> LabelsBuilder {
+        LabelsBuilder::new(self.clone())
+    }
+
+    /// Prometheus' `labels.StableHash`: XXH64 (seed 0) over `name 0xFF value 0xFF` for every
+    /// label in name order. Stable across processes and versions.
+    pub fn stable_hash(&self) -> u64 {
+        self.hash_where(|_| true)
+    }
+
+    /// The stable hash restricted to labels whose name does not start with `__meta_`; this is
+    /// the clustering key of a scrape target (Alloy's `NonMetaLabelsHash`).
+    pub fn non_meta_hash(&self) -> u64 {
+        self.hash_where(|name| !name.starts_with(META_PREFIX))
+    }
+
+    /// The stable hash restricted to labels whose name satisfies `keep`.
+    pub fn hash_where(&self, mut keep: impl FnMut(&str) -> bool) -> u64 {
+        let mut hasher = Xxh64::new(0);
+        for label in self.0.iter().filter(|l| keep(&l.name)) {
+            hash_label(&mut hasher, label);
+        }
+        hasher.digest()
+    }
+
+    /// The stable hash over the listed label names only (Alloy's `SpecificLabelsHash`); names
+    /// are taken in sorted order whatever order they are given in, and absent names are skipped.
+    pub fn hash_for_names(&self, names: &[&str]) -> u64 {
+        self.hash_where(|name| names.contains(&name))
+    }
+}
+
+fn hash_label(hasher: &mut Xxh64, label: &Label) {
+    hasher.update(label.name.as_bytes());
+    hasher.update(&[HASH_SEPARATOR]);
+    hasher.update(label.value.as_bytes());
+    hasher.update(&[HASH_SEPARATOR]);
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = &'a Label;
+    type IntoIter = std::slice::Iter<'a, Label>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Labels {
+    fn from_iter<T: IntoIterator<Item = (N, V)>>(iter: T) -> Self {
+        Labels::from_pairs(iter)
+    }
+}
+
+/// Prometheus' rendering: `{name="value", other="x"}` with Go-quoted values.
+impl fmt::Display for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("{")?;
+        for (i, label) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&label.name)?;
+            f.write_str("=")?;
+            write_go_quoted(f, &label.value)?;
+        }
+        f.write_str("}")
+    }
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Writes `s` double-quoted with Go `%q`-style escapes, so label values print like upstream.
+fn write_go_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    use fmt::Write;
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '\u{7}' => f.write_str("\\a")?,
+            '\u{8}' => f.write_str("\\b")?,
+            '\u{c}' => f.write_str("\\f")?,
+            '\u{b}' => f.write_str("\\v")?,
+            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(f, "\\x{:02x}", c as u32)?,
+            c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
+/// Serialized as a map from name to value, in name order.
+impl Serialize for Labels {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for label in self.iter() {
+            map.serialize_entry(&label.name, &label.value)?;
+        }
+        map.end()
+    }
+}
+
+/// Deserialized from a map from name to value; empty values are left out.
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LabelsVisitor;
+        impl<'de> Visitor<'de> for LabelsVisitor {
+            type Value = Labels;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map of label names to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Labels, A::Error> {
+                let mut pairs: Vec<(String, String)> = Vec::new();
+                while let Some((name, value)) = access.next_entry::<String, String>()? {
+                    pairs.push((name, value));
+                }
+                Ok(Labels::from_pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(LabelsVisitor)
+    }
+}
+
+/// Edits a [`Labels`] without copying it until [`build`](LabelsBuilder::build).
+///
+/// Semantics follow Prometheus' `labels.Builder`: [`set`](LabelsBuilder::set) with an empty
+/// value deletes the label; [`get`](LabelsBuilder::get) sees pending edits.
+#[derive(Clone, Debug, Default)]
+pub struct LabelsBuilder {
+    base: Labels,
+    /// Pending additions and overrides (unique names).
+    add: Vec<Label>,
+    /// Pending deletions (unique names, never also in `add`).
+    del: Vec<String>,
+}
+
+impl LabelsBuilder {
+    /// A builder starting from `base`.
+    pub fn new(base: Labels) -> Self {
+        LabelsBuilder {
+            base,
+            add: Vec::new(),
+            del: Vec::new(),
+        }
+    }
+
+    /// Starts over from `base`, keeping allocated capacity.
+    pub fn reset(&mut self, base: Labels) {
+        self.base = base;
+        self.add.clear();
+        self.del.clear();
+    }
+
+    /// Sets `name` to `value`; an empty value deletes the label.
+    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
+        if value.is_empty() {
+            return self.del(name);
+        }
+        self.del.retain(|d| d != name);
+        if let Some(existing) = self.add.iter_mut().find(|l| l.name == name) {
+            if existing.value != value {
+                existing.value.clear();
+                existing.value.push_str(value);
+            }
+        } else if self.base.get(name) != Some(value) {
+            self.add.push(Label::new(name, value));
+        }
+        self
+    }
+
+    /// Deletes label `name` (a no-op when absent).
+    pub fn del(&mut self, name: &str) -> &mut Self {
+        self.add.retain(|l| l.name != name);
+        if self.base.contains(name) && !self.del.iter().any(|d| d == name) {
+            self.del.push(name.to_owned());
+        }
+        self
+    }
+
+    /// The current value of `name`, including pending edits.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        if let Some(l) = self.add.iter().find(|l| l.name == name) {
+            return Some(&l.value);
+        }
+        if self.del.iter().any(|d| d == name) {
+            return None;
+        }
+        self.base.get(name)
+    }
+
+    /// True when no edit changed the base set.
+    pub fn is_unchanged(&self) -> bool {
+        self.add.is_empty() && self.del.is_empty()
+    }
+
+    /// Keeps only the labels for which `keep(name, value)` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) -> &mut Self {
+        let mut removed: Vec<String> = Vec::new();
+        self.add.retain(|l| {
+            let kept = keep(&l.name, &l.value);
+            if !kept {
+                removed.push(l.name.clone());
+            }
+            kept
+        });
+        // A removed override must not let the base value show through again.
+        for name in removed {
+            if self.base.contains(&name) && !self.del.contains(&name) {
+                self.del.push(name);
+            }
+        }
+        let mut drop: Vec<String> = Vec::new();
+        for label in self.base.iter() {
+            let overridden = self.add.iter().any(|a| a.name == label.name);
+            let deleted = self.del.contains(&label.name);
+            if !overridden && !deleted && !keep(&label.name, &label.value) {
+                drop.push(label.name.clone());
+            }
+        }
+        self.del.extend(drop);
+        self
+    }
+
+    /// The label set with all edits applied, sorted by name. Returns the base set itself
+    /// (no copy) when nothing changed.
+    pub fn build(&self) -> Labels {
+        if self.is_unchanged() {
+            return self.base.clone();
+        }
+        let mut out: Vec<Label> = Vec::with_capacity(self.base.len() + self.add.len());
+        for label in self.base.iter() {
+            let replaced = self.add.iter().any(|a| a.name == label.name);
+            let deleted = self.del.contains(&label.name);
+            if !replaced && !deleted {
+                out.push(label.clone());
+            }
+        }
+        out.extend(self.add.iter().cloned());
+        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Labels(out.into())
+    }
+}
+
+/// True when `name` is a valid label name under Prometheus' legacy scheme:
+/// `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub fn is_valid_label_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    match bytes.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_alphabetic() || *first == b'_')
+                && rest.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        None => false,
+    }
+}
+
+/// True when `name` is a valid metric name under Prometheus' legacy scheme:
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+pub fn is_valid_metric_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    match bytes.split_first() {
+        Some((first, rest)) => {
+            (first.is_ascii_alphabetic() || *first == b'_' || *first == b':')
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b':')
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbered(name: &str, value: &str, n: usize) -> Vec<(String, String)> {
+        (0..n)
+            .map(|i| (format!("{name}{i}"), format!("{value}{i}")))
+            .collect()
+    }
+
+    #[test]
+    fn golden_all_labels_hash() {
+        let labels = Labels::from_pairs(numbered("label_", "value_", 10));
+        assert_eq!(labels.stable_hash(), 0xa28155048ff30d6f);
+        // Without meta labels the non-meta hash is the same hash.
+        assert_eq!(labels.non_meta_hash(), 0xa28155048ff30d6f);
+    }
+
+    #[test]
+    fn golden_non_meta_hash() {
+        let mut pairs = numbered("label_", "val_", 10);
+        for i in 0..10 {
+            pairs.push((format!("__meta_t3_l{i}"), format!("3_{i}")));
+        }
+        let labels = Labels::from_pairs(pairs);
+        assert_eq!(labels.non_meta_hash(), 0x77c5d28715ca6a11);
+        assert_eq!(
+            labels.hash_where(|n| n.starts_with("label_")),
+            0x77c5d28715ca6a11
+        );
+        assert_ne!(labels.stable_hash(), 0x77c5d28715ca6a11);
+    }
+
+    #[test]
+    fn golden_specific_labels_hash() {
+        let mut pairs: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("t7_l{i}"), format!("7_{i}")))
+            .collect();
+        pairs.push(("foo".into(), "bar".into()));
+        pairs.push(("bin".into(), "baz".into()));
+        let labels = Labels::from_pairs(pairs);
+        assert_eq!(labels.hash_for_names(&["foo", "bin"]), 0xbbbe498586b668f3);
+        assert_eq!(labels.hash_for_names(&["bin", "foo"]), 0xbbbe498586b668f3);
+    }
+
+    #[test]
+    fn golden_large_label_sets() {
+        // Alloy's TestHashLargeLabelSets: 100-byte names cycling through the alphabet, so only
+        // 26 distinct names survive, plus 5 `__meta_` labels.
+        let chars = b"abcdefghijklmnopqrstuvwxyz";
+        let gen = |id: usize| -> String {
+            (0..100)
+                .map(|i| chars[(i + id) % chars.len()] as char)
+                .collect()
+        };
+        let mut pairs = Vec::new();
+        for i in 0..100 {
+            pairs.push((gen(i), gen(i)));
+        }
+        for i in 0..5 {
+            pairs.push((format!("__meta_{}", gen(i)), gen(i)));
+        }
+        let labels = Labels::from_pairs(pairs);
+        assert_eq!(labels.non_meta_hash(), 0x374005f6a622f4d8);
+        assert_eq!(labels.stable_hash(), 0x174c789bf3b783a7);
+    }
+
+    #[test]
+    fn from_pairs_sorts_dedups_and_drops_empty() {
+        let labels = Labels::from_pairs([("b", "1"), ("a", "2"), ("b", "3"), ("c", "")]);
+        let got: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .collect();
+        assert_eq!(got, vec![("a", "2"), ("b", "3")]);
+        assert_eq!(labels.get("b"), Some("3"));
+        assert_eq!(labels.get("c"), None);
+    }
+
+    #[test]
+    fn from_sorted_checks_order() {
+        assert!(Labels::from_sorted(vec![Label::new("a", "1"), Label::new("b", "2")]).is_some());
+        assert!(Labels::from_sorted(vec![Label::new("b", "1"), Label::new("a", "2")]).is_none());
+        assert!(Labels::from_sorted(vec![Label::new("a", "1"), Label::new("a", "2")]).is_none());
+        assert!(Labels::from_sorted(vec![Label::new("a", "")]).is_none());
+    }
+
+    #[test]
+    fn display_quotes_like_go() {
+        let labels = Labels::from_pairs([("__name__", "up"), ("job", "a\"b\\c\nd")]);
+        assert_eq!(labels.to_string(), r#"{__name__="up", job="a\"b\\c\nd"}"#);
+        assert_eq!(Labels::empty().to_string(), "{}");
+    }
+
+    #[test]
+    fn ordering_and_equality_are_by_value() {
+        let a = Labels::from_pairs([("a", "1"), ("b", "2")]);
+        let b = Labels::from_pairs([("b", "2"), ("a", "1")]);
+        assert_eq!(a, b);
+        let c = Labels::from_pairs([("a", "1")]);
+        assert!(c < a, "a prefix sorts first");
+        let d = Labels::from_pairs([("a", "2")]);
+        assert!(a < d);
+    }
+
+    #[test]
+    fn builder_set_del_get_build() {
+        let base = Labels::from_pairs([("a", "1"), ("b", "2"), ("c", "3")]);
+        let mut b = base.builder();
+        assert!(
+            Arc::ptr_eq(&b.build().0, &base.0),
+            "unchanged build is free"
+        );
+        b.set("b", "20").del("c").set("d", "4").set("a", "");
+        assert_eq!(b.get("a"), None);
+        assert_eq!(b.get("b"), Some("20"));
+        assert_eq!(b.get("c"), None);
+        assert_eq!(b.get("d"), Some("4"));
+        assert_eq!(b.build(), Labels::from_pairs([("b", "20"), ("d", "4")]));
+        // Re-adding a deleted label restores it.
+        b.set("c", "30");
+        assert_eq!(b.get("c"), Some("30"));
+        assert_eq!(
+            b.build(),
+            Labels::from_pairs([("b", "20"), ("c", "30"), ("d", "4")])
+        );
+        // Setting a label back to its base value needs no copy.
+        let mut b2 = base.builder();
+        b2.set("a", "1");
+        assert!(b2.is_unchanged());
+    }
+
+    #[test]
+    fn builder_retain() {
+        let base = Labels::from_pairs([("a", "1"), ("b", "2"), ("__meta_x", "3")]);
+        let mut b = base.builder();
+        b.set("__meta_y", "4");
+        b.retain(|name, _| !name.starts_with("__"));
+        assert_eq!(b.build(), Labels::from_pairs([("a", "1"), ("b", "2")]));
+        // Dropping an overridden label removes it, not just the override.
+        let mut b = base.builder();
+        b.set("a", "10");
+        b.retain(|_, value| value != "10");
+        assert_eq!(b.get("a"), None);
+        assert_eq!(
+            b.build(),
+            Labels::from_pairs([("b", "2"), ("__meta_x", "3")])
+        );
+    }
+
+    #[test]
+    fn name_validity() {
+        for ok in ["a", "_", "__name__", "A9_z"] {
+            assert!(is_valid_label_name(ok), "{ok}");
+            assert!(is_valid_metric_name(ok), "{ok}");
+        }
+        for bad in ["", "9a", "a-b", "a.b", "ä"] {
+            assert!(!is_valid_label_name(bad), "{bad}");
+            assert!(!is_valid_metric_name(bad), "{bad}");
+        }
+        assert!(!is_valid_label_name("a:b"));
+        assert!(is_valid_metric_name("a:b"));
+        assert!(is_valid_metric_name(":a"));
+    }
+
+    #[test]
+    fn serde_as_map() {
+        let labels: Labels = serde_json::from_str(r#"{"b":"2","a":"1","c":""}"#).unwrap();
+        assert_eq!(labels, Labels::from_pairs([("a", "1"), ("b", "2")]));
+        assert_eq!(
+            serde_json::to_string(&labels).unwrap(),
+            r#"{"a":"1","b":"2"}"#
+        );
+    }
+}
