@@ -8,10 +8,10 @@
 
 use std::sync::Arc;
 
-use super::duration::Duration;
 use super::error::ValueError;
 use super::number::Number;
 use super::value::{Key, Object, OptionalSecret, Str, Value};
+use super::Duration;
 
 /// A conversion target.
 #[derive(Clone, Debug, PartialEq)]
@@ -154,21 +154,7 @@ pub fn to_text(v: &Value) -> Result<Str, ValueError> {
 /// Upstream's string → number algorithm: `-…` as int64, text with `.`/`e`/`E` as float64,
 /// anything else as uint64; no other forms, no fallback.
 pub fn parse_number_text(s: &[u8]) -> Option<Number> {
-    let text = std::str::from_utf8(s).ok()?;
-    let first = *s.first()?;
-    if first == b'-' {
-        if !text[1..].bytes().all(|b| b.is_ascii_digit()) || text.len() == 1 {
-            return None;
-        }
-        return text.parse::<i64>().ok().map(Number::Int);
-    }
-    if text.contains(['.', 'e', 'E']) {
-        return super::number::go_parse_float(text).ok().map(Number::Float);
-    }
-    if !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse::<u64>().ok().map(Number::Uint)
+    super::number::parse_number_string(s)
 }
 
 /// Converts to a number (strings by [`parse_number_text`]; `null` is 0).
@@ -281,7 +267,7 @@ pub fn to_duration(v: &Value) -> Result<Duration, ValueError> {
         return Ok(Duration(0));
     }
     let s = to_text(v)?;
-    Duration::parse_bytes(s.as_bytes()).map_err(|e| ValueError::new(v.clone(), e))
+    Duration::parse(s.as_bytes()).map_err(|e| ValueError::new(v.clone(), e.to_string()))
 }
 
 /// A key for an object built by a conversion.

@@ -1414,14 +1414,6 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
-impl<'de> Deserialize<'de> for super::duration::Duration {
-    /// From a Go duration string (a number is first turned into a string, as upstream does).
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        super::duration::Duration::parse(&s).map_err(de::Error::custom)
-    }
-}
-
 /// Counts of the statements of a body by block name (used by callers that need them).
 pub fn block_counts(ast: &Ast, body: &[Stmt]) -> HashMap<String, usize> {
     let mut m = HashMap::new();

@@ -405,13 +405,6 @@ impl Serialize for Secret {
     }
 }
 
-impl Serialize for super::duration::Duration {
-    /// Go's text, e.g. `"1m0s"`.
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Bodies.
 

@@ -357,7 +357,7 @@ pub(crate) fn resolve(
     let message = match node {
         Some(n) => format!(
             "{}{} {}",
-            super::exprtext::format_expr(ast, n),
+            crate::fmt::format_expr(ast, n),
             text,
             err.message
         ),

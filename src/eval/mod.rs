@@ -5,7 +5,7 @@
 //! * [`ops`]: unary and binary operators with upstream's type rules.
 //! * [`vm`] / [`scope`]: evaluating an expression of an [`Ast`](crate::syntax::Ast) against a
 //!   [`Scope`]; [`eval_expression`] is what `agent eval` runs.
-//! * [`convert`]: conversions on assignment (§4.9); [`duration`]: Go durations.
+//! * [`convert`]: conversions on assignment (§4.9); [`Duration`]: Go durations.
 //! * [`decode`]: serde deserialization of values and of River bodies into Rust structs,
 //!   driven by a [`RiverSchema`]; [`encode`]: serde serialization into values, and bodies
 //!   back to River text and to the UI's JSON.
@@ -85,10 +85,8 @@
 
 pub mod convert;
 pub mod decode;
-pub mod duration;
 pub mod encode;
 pub mod error;
-mod exprtext;
 pub mod literal;
 pub mod number;
 pub mod ops;
@@ -98,9 +96,10 @@ pub mod scope;
 pub mod value;
 pub mod vm;
 
+/// A Go duration (`"1m30s"`): the type of every `duration` argument.
+pub use crate::gocompat::duration::GoDuration as Duration;
 pub use convert::Type;
 pub use decode::{decode_block, decode_body, from_value, DecodeError};
-pub use duration::Duration;
 pub use encode::{to_value, EncodeError};
 pub use error::{FnError, ValueError};
 pub use number::{Number, NumberKind};

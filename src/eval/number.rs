@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::gocompat::strconv;
+
 /// The machine kind of a [`Number`]. The order is the promotion order: uint < int < float.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NumberKind {
@@ -116,56 +118,19 @@ impl Number {
 
 /// Go's `strconv.FormatFloat(f, 'f', -1, 64)`: shortest round-trip digits, never an exponent.
 pub fn format_float_plain(f: f64) -> String {
-    if f.is_nan() {
-        return "NaN".to_string();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
-    }
-    // Rust's Display for f64 prints the shortest round-trip digits without an exponent.
-    format!("{f}")
-}
-
-/// Splits the shortest round-trip form of a finite, non-zero `f` into its mantissa text
-/// (`d.ddd`) and decimal exponent.
-fn shortest_sci(f: f64) -> (String, i32) {
-    let sci = format!("{f:e}");
-    match sci.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse().unwrap_or(0)),
-        None => (sci, 0),
-    }
-}
-
-fn exp_form(mant: &str, exp: i32, min_digits: usize) -> String {
-    let sign = if exp < 0 { '-' } else { '+' };
-    format!("{mant}e{sign}{:0width$}", exp.abs(), width = min_digits)
+    strconv::format_float(f, 'f', None)
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)` (also `%v`): shortest round-trip digits, in
 /// exponent form (`1e+06`) when the exponent is < -4 or >= 6.
 pub fn format_float_g(f: f64) -> String {
-    if !f.is_finite() || f == 0.0 {
-        return format_float_plain(f);
-    }
-    let (mant, exp) = shortest_sci(f);
-    if (-4..6).contains(&exp) {
-        return format_float_plain(f);
-    }
-    exp_form(&mant, exp, 2)
+    strconv::format_float(f, 'g', None)
 }
 
 /// Go's `encoding/json` text of a float64: plain decimal, or exponent form (`1e+21`, `1e-7`)
 /// below 1e-6 or from 1e21 on. Non-finite values have no JSON form and print as `null`.
 pub fn format_float_json(f: f64) -> String {
-    if !f.is_finite() {
-        return "null".to_string();
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let (mant, exp) = shortest_sci(f);
-        return exp_form(&mant, exp, 1);
-    }
-    format_float_plain(f)
+    crate::gocompat::json::encode_float(f).unwrap_or_else(|_| "null".to_string())
 }
 
 const F64_SHIFT: u32 = 52;
@@ -340,24 +305,20 @@ impl fmt::Display for LiteralError {
     }
 }
 
+fn from_go(n: strconv::GoNumber) -> Number {
+    match n {
+        strconv::GoNumber::Int(i) => Number::Int(i),
+        strconv::GoNumber::Uint(u) => Number::Uint(u),
+        strconv::GoNumber::Float(f) => Number::Float(f),
+    }
+}
+
 /// Evaluates a NUMBER token (digits only): int64 with automatic base detection (a leading
 /// `0` means octal), then uint64, then float64 (so `08` is 8.0).
 pub fn parse_number_literal(lit: &str) -> Result<Number, LiteralError> {
-    let (digits, radix) = if lit.len() > 1 && lit.starts_with('0') {
-        (&lit[1..], 8)
-    } else {
-        (lit, 10)
-    };
-    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    if all_digits {
-        if let Ok(i) = i64::from_str_radix(digits, radix) {
-            return Ok(Number::Int(i));
-        }
-        if let Ok(u) = u64::from_str_radix(digits, radix) {
-            return Ok(Number::Uint(u));
-        }
-    }
-    go_parse_float(lit).map(Number::Float)
+    strconv::parse_number_literal(lit)
+        .map(from_go)
+        .map_err(|e| LiteralError(e.to_string()))
 }
 
 /// Evaluates a FLOAT token: float64 with round-to-nearest; overflow is an error with Go's text.
@@ -365,44 +326,15 @@ pub fn parse_float_literal(lit: &str) -> Result<Number, LiteralError> {
     go_parse_float(lit).map(Number::Float)
 }
 
-/// Go's `strconv.ParseFloat(s, 64)` for decimal input: out-of-range values are an error,
-/// underflow gives zero. Hexadecimal floats and underscores are not supported here.
+/// Go's `strconv.ParseFloat(s, 64)`: out-of-range values are an error, underflow gives zero.
 pub fn go_parse_float(s: &str) -> Result<f64, LiteralError> {
-    let syntax = || {
-        LiteralError(format!(
-            "strconv.ParseFloat: parsing {}: invalid syntax",
-            crate::syntax::quote::go_quote(s.as_bytes())
-        ))
-    };
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let lower = body.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" {
-        return Ok(if s.starts_with('-') {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        });
-    }
-    if lower == "nan" {
-        return Ok(f64::NAN);
-    }
-    // Rust accepts the same decimal forms as Go ("1.", ".5", "1e5"), but nothing else may
-    // slip through (Rust has no "0x" floats; Go's would be rejected here).
-    if body.is_empty()
-        || !body
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-    {
-        return Err(syntax());
-    }
-    match s.parse::<f64>() {
-        Ok(f) if f.is_infinite() => Err(LiteralError(format!(
-            "strconv.ParseFloat: parsing {}: value out of range",
-            crate::syntax::quote::go_quote(s.as_bytes())
-        ))),
-        Ok(f) => Ok(f),
-        Err(_) => Err(syntax()),
-    }
+    strconv::parse_float(s).map_err(|e| LiteralError(e.to_string()))
+}
+
+/// Upstream's string → number conversion on assignment (`-…` as int64, text with
+/// `.`/`e`/`E` as float64, anything else as uint64, no fallback).
+pub fn parse_number_string(s: &[u8]) -> Option<Number> {
+    strconv::parse_number_string(s).map(from_go)
 }
 
 #[cfg(test)]
