@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Load a configuration and run it: serve HTTP, join the cluster, run the components.
+    Run(Box<cli::run::RunFlags>),
     /// Format configuration files in canonical form.
     #[command(alias = "format")]
     Fmt {
@@ -39,6 +41,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let exit = match cli.command {
+        Command::Run(flags) => cli::run::run(*flags),
         Command::Fmt {
             write,
             check,

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod fmt;
 pub mod report;
+pub mod run;
 pub mod validate;
 
 /// Process exit status of a command.

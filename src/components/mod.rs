@@ -1,1 +1,13 @@
-//! TODO: layer components
+//! The components, one file each, and the registry that lists them.
+
+use crate::runtime::registry::Registry;
+
+/// Every component type this agent knows.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: std::sync::OnceLock<Registry> = std::sync::OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        #[allow(unused_mut)]
+        let mut r = Registry::new();
+        r
+    })
+}

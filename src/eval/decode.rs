@@ -23,10 +23,10 @@ use serde::de::{
 };
 use serde::Deserialize;
 
+use crate::gocompat::strconv::quote as go_quote;
 use crate::syntax::ast::{Ast, Block, ExprId, Stmt};
 use crate::syntax::diag::Diagnostic;
 use crate::syntax::pos::Position;
-use crate::gocompat::strconv::quote as go_quote;
 
 use super::convert;
 use super::error::{EvalError, Recorder, ValueError};

@@ -8,8 +8,8 @@
 //! field, and tab indentation. Secrets print as `(secret)`, other capsules as
 //! `capsule("<type>")`, functions as `function`.
 
-use crate::syntax::identifier::is_valid_identifier;
 use crate::gocompat::strconv::quote as go_quote;
+use crate::syntax::identifier::is_valid_identifier;
 
 use super::number::{format_float_json, Number};
 use super::value::{Object, Value};

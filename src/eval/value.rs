@@ -658,6 +658,36 @@ impl From<Number> for Value {
     }
 }
 
+/// Sameness for change detection (arguments and exports), **not** the language's `==`:
+/// structural like `==`, but a function equals itself (by identity) and numbers compare by
+/// kind and value, so that an unchanged configuration always compares equal to itself.
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Function(a), Value::Function(b)) => a.ptr_id() == b.ptr_id(),
+            (Value::Number(a), Value::Number(b)) => {
+                a.kind() == b.kind()
+                    && match a.kind() {
+                        super::number::NumberKind::Float => {
+                            a.as_f64().to_bits() == b.as_f64().to_bits()
+                        }
+                        _ => super::ops::values_equal(self, other),
+                    }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                Arc::ptr_eq(a, b)
+                    || (a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y))
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                a.ptr_id() == b.ptr_id()
+                    || (a.len() == b.len()
+                        && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| v == w)))
+            }
+            _ => super::ops::values_equal(self, other),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

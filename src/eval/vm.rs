@@ -8,10 +8,10 @@
 //!
 //! Recursion follows the tree, whose depth the parser bounds ([`crate::syntax::parser::MAX_DEPTH`]).
 
+use crate::gocompat::strconv::quote as go_quote;
 use crate::syntax::ast::{Ast, BinaryOp, Expr, ExprId, ListRange, Root, UnaryOp};
 use crate::syntax::diag::{Diagnostic, Diagnostics};
 use crate::syntax::pos::Span;
-use crate::gocompat::strconv::quote as go_quote;
 
 use super::convert::{convert, Type};
 use super::error::{plain_diag, resolve, Anchor, EvalError, FnError, Recorder, ValueError};

@@ -21,6 +21,7 @@
 //! component's [`Rules`], batch the results into a [`remote_write::WriteRequest`], append its
 //! encoded body to the [`wal::Wal`], and let each endpoint read, send and acknowledge.
 
+pub mod appendable;
 pub mod exposition;
 pub mod labels;
 pub mod metric_type;
@@ -28,6 +29,7 @@ pub mod relabel;
 pub mod remote_write;
 pub mod wal;
 
+pub use appendable::{Appendable, Fanout, Receiver, SamplePoint};
 pub use exposition::{Entry, Format, ParseError, Parser, Sample};
 pub use labels::{
     is_valid_label_name, is_valid_metric_name, Label, Labels, LabelsBuilder, METRIC_NAME,
