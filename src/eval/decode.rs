@@ -1414,6 +1414,14 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+impl<'de> Deserialize<'de> for super::value::OptionalSecret {
+    /// From a string (not secret), a secret (secret) or an optional secret.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        convert::to_optional_secret(&v).map_err(|e| de::Error::custom(e.message))
+    }
+}
+
 /// Counts of the statements of a body by block name (used by callers that need them).
 pub fn block_counts(ast: &Ast, body: &[Stmt]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
@@ -1474,6 +1482,10 @@ mod tests {
         assert_eq!(d.to_string(), "1m0s");
         let raw: Value = from_value(&Value::secret("x")).unwrap();
         assert!(matches!(raw, Value::Secret(_)));
+        let o: super::super::OptionalSecret = from_value(&Value::string("u")).unwrap();
+        assert!(!o.is_secret);
+        let o: super::super::OptionalSecret = from_value(&Value::secret("u")).unwrap();
+        assert!(o.is_secret);
     }
 
     #[test]

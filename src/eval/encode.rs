@@ -405,6 +405,19 @@ impl Serialize for Secret {
     }
 }
 
+impl Serialize for super::value::OptionalSecret {
+    /// Into River: an optional secret value. Anywhere else: its text, or `"(secret)"`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if in_river() {
+            Value::OptionalSecret(std::sync::Arc::new(self.clone())).serialize(s)
+        } else if self.is_secret {
+            s.serialize_str("(secret)")
+        } else {
+            s.serialize_str(&self.value.to_str_lossy())
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Bodies.
 
