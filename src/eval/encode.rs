@@ -418,6 +418,13 @@ impl Serialize for super::value::OptionalSecret {
     }
 }
 
+impl Serialize for super::value::Capsule {
+    /// Into River: the capsule itself. Anywhere else: its River text (`capsule("type")`).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Value::Capsule(self.clone()).serialize(s)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Bodies.
 
