@@ -3,7 +3,7 @@
 //! River text ([`body_to_river`]) or to the UI's JSON body encoding ([`body_to_json`]).
 //!
 //! Structs become ordered objects (field order kept), maps become unordered objects,
-//! sequences arrays, `None` null. [`Secret`](super::decode::Secret) becomes a secret value;
+//! sequences arrays, `None` null. [`Secret`] becomes a secret value;
 //! a [`Value`] field is taken over as is (capsules included).
 
 use std::cell::Cell;

@@ -6,8 +6,8 @@
 //! expression by remembering, for every value the evaluator produced, the last expression
 //! that produced it (by identity). A [`ValueError`] therefore carries *layers*: the chain of
 //! values from the outermost one the failing operation saw down to the offending one, each
-//! with the path step that leads inwards. [`resolve`] replays upstream's lookup over a
-//! [`Recorder`] filled by re-evaluating the expression (errors are rare; the normal
+//! with the path step that leads inwards. Resolution replays upstream's lookup over a
+//! record filled by re-evaluating the expression (errors are rare; the normal
 //! evaluation path records nothing).
 
 use std::collections::HashMap;

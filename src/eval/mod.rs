@@ -9,7 +9,7 @@
 //! * [`decode`]: serde deserialization of values and of River bodies into Rust structs,
 //!   driven by a [`RiverSchema`]; [`encode`]: serde serialization into values, and bodies
 //!   back to River text and to the UI's JSON.
-//! * [`print`]: the River and JSON text of a value.
+//! * [`print`](mod@print): the River and JSON text of a value.
 //!
 //! # Declaring component arguments
 //!
