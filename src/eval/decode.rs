@@ -26,7 +26,7 @@ use serde::Deserialize;
 use crate::syntax::ast::{Ast, Block, ExprId, Stmt};
 use crate::syntax::diag::Diagnostic;
 use crate::syntax::pos::Position;
-use crate::syntax::quote::go_quote;
+use crate::gocompat::strconv::quote as go_quote;
 
 use super::convert;
 use super::error::{EvalError, Recorder, ValueError};

@@ -596,7 +596,7 @@ fn write_body(stmts: &[BodyStmt], indent: usize, out: &mut String) {
                 out.push_str(name);
                 if !label.is_empty() {
                     out.push(' ');
-                    out.push_str(&crate::syntax::quote::go_quote(label.as_bytes()));
+                    out.push_str(&crate::gocompat::strconv::quote(label.as_bytes()));
                 }
                 if body.is_empty() {
                     out.push_str(" { }\n");
@@ -678,7 +678,7 @@ pub fn value_to_ui_json(v: &Value) -> serde_json::Value {
         Value::Secret(_) => json!({"type": "capsule", "value": "(secret)"}),
         Value::OptionalSecret(o) if o.is_secret => json!({"type": "capsule", "value": "(secret)"}),
         Value::OptionalSecret(o) => {
-            json!({"type": "capsule", "value": crate::syntax::quote::go_quote(o.value.as_bytes())})
+            json!({"type": "capsule", "value": crate::gocompat::strconv::quote(o.value.as_bytes())})
         }
         Value::Capsule(_) => json!({"type": "capsule", "value": super::print::to_river(v)}),
     }

@@ -99,7 +99,7 @@ impl ValueError {
     pub fn missing_key(container_step: Key, field_value: Value) -> ValueError {
         let message = format!(
             "does not have field named {}",
-            crate::syntax::quote::go_quote(container_step.as_bytes())
+            crate::gocompat::strconv::quote(container_step.as_bytes())
         );
         let mut e = ValueError::new(field_value, message);
         e.layers[0].hidden.push(PathStep::Field(container_step));

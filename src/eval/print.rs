@@ -9,7 +9,7 @@
 //! `capsule("<type>")`, functions as `function`.
 
 use crate::syntax::identifier::is_valid_identifier;
-use crate::syntax::quote::go_quote;
+use crate::gocompat::strconv::quote as go_quote;
 
 use super::number::{format_float_json, Number};
 use super::value::{Object, Value};

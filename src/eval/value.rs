@@ -97,7 +97,7 @@ impl Str {
 
 impl fmt::Debug for Str {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::syntax::quote::go_quote(&self.0))
+        f.write_str(&crate::gocompat::strconv::quote(&self.0))
     }
 }
 

@@ -11,7 +11,7 @@
 use crate::syntax::ast::{Ast, BinaryOp, Expr, ExprId, ListRange, Root, UnaryOp};
 use crate::syntax::diag::{Diagnostic, Diagnostics};
 use crate::syntax::pos::Span;
-use crate::syntax::quote::go_quote;
+use crate::gocompat::strconv::quote as go_quote;
 
 use super::convert::{convert, Type};
 use super::error::{plain_diag, resolve, Anchor, EvalError, FnError, Recorder, ValueError};

@@ -238,7 +238,7 @@ impl<'a> Walker<'a, '_> {
             self.p.set_pos(f.key.start);
             match f.key_kind {
                 KeyKind::Quoted => {
-                    let requoted = crate::syntax::quote::go_quote(key.as_bytes());
+                    let requoted = crate::gocompat::strconv::quote(key.as_bytes());
                     // Upstream re-quotes the raw key text; when that would change the key (it
                     // held escapes or non-printable characters) keep the source spelling.
                     if requoted.len() == key.len() + 2 && &requoted[1..requoted.len() - 1] == key {

@@ -209,27 +209,9 @@ impl fmt::Debug for Labels {
     }
 }
 
-/// Writes `s` double-quoted with Go `%q`-style escapes, so label values print like upstream.
+/// Writes `s` double-quoted with Go `%q` escapes, so label values print like upstream.
 fn write_go_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    use fmt::Write;
-    f.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            '\u{7}' => f.write_str("\\a")?,
-            '\u{8}' => f.write_str("\\b")?,
-            '\u{c}' => f.write_str("\\f")?,
-            '\u{b}' => f.write_str("\\v")?,
-            c if (c as u32) < 0x20 || c == '\u{7f}' => write!(f, "\\x{:02x}", c as u32)?,
-            c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
-            c => f.write_char(c)?,
-        }
-    }
-    f.write_char('"')
+    f.write_str(&crate::gocompat::strconv::quote(s))
 }
 
 /// Serialized as a map from name to value, in name order.

@@ -405,19 +405,8 @@ impl Ast {
     }
 
     /// Offset of an expression's first byte.
-    pub fn expr_start(&self, mut id: ExprId) -> Offset {
-        loop {
-            match *self.expr(id) {
-                Expr::Ident(sp) | Expr::Literal { span: sp, .. } => return sp.start,
-                Expr::Array { lbrack, .. } => return lbrack,
-                Expr::Object { lbrace, .. } => return lbrace,
-                Expr::Access { value, .. } | Expr::Index { value, .. } => id = value,
-                Expr::Call { func, .. } => id = func,
-                Expr::Unary { op_pos, .. } => return op_pos,
-                Expr::Binary { lhs, .. } => id = lhs,
-                Expr::Paren { lparen, .. } => return lparen,
-            }
-        }
+    pub fn expr_start(&self, id: ExprId) -> Offset {
+        expr_start_in(&self.exprs, id)
     }
 
     /// Offset of an expression's last byte (upstream's `EndPos`).
@@ -467,6 +456,22 @@ impl Ast {
             + self.name_frags.capacity() * size_of::<Span>()
             + self.comments.capacity() * size_of::<Comment>()
             + self.lines.len() * size_of::<Offset>()
+    }
+}
+
+/// Offset of the first byte of expression `id` in an expression arena (the leftmost leaf).
+pub fn expr_start_in(exprs: &[Expr], mut id: ExprId) -> Offset {
+    loop {
+        match exprs[id.0 as usize] {
+            Expr::Ident(sp) | Expr::Literal { span: sp, .. } => return sp.start,
+            Expr::Array { lbrack, .. } => return lbrack,
+            Expr::Object { lbrace, .. } => return lbrace,
+            Expr::Access { value, .. } | Expr::Index { value, .. } => id = value,
+            Expr::Call { func, .. } => id = func,
+            Expr::Unary { op_pos, .. } => return op_pos,
+            Expr::Binary { lhs, .. } => id = lhs,
+            Expr::Paren { lparen, .. } => return lparen,
+        }
     }
 }
 

@@ -20,40 +20,18 @@ pub struct Decoded {
 }
 
 /// Decodes the first character of `b` (which must not be empty) like Go's `utf8.DecodeRune`.
+#[inline]
 pub fn decode(b: &[u8]) -> Decoded {
-    let b0 = b[0];
-    if b0 < 0x80 {
+    if b[0] < 0x80 {
         return Decoded {
-            ch: Some(b0 as char),
+            ch: Some(b[0] as char),
             width: 1,
         };
     }
-    // Lead byte → (sequence length, allowed range of the second byte).
-    let (len, lo, hi) = match b0 {
-        0xC2..=0xDF => (2, 0x80, 0xBF),
-        0xE0 => (3, 0xA0, 0xBF),
-        0xE1..=0xEC | 0xEE..=0xEF => (3, 0x80, 0xBF),
-        0xED => (3, 0x80, 0x9F),
-        0xF0 => (4, 0x90, 0xBF),
-        0xF1..=0xF3 => (4, 0x80, 0xBF),
-        0xF4 => (4, 0x80, 0x8F),
-        _ => return Decoded { ch: None, width: 1 },
-    };
-    if b.len() < len
-        || !(lo..=hi).contains(&b[1])
-        || b[2..len].iter().any(|&c| !(0x80..=0xBF).contains(&c))
-    {
-        return Decoded { ch: None, width: 1 };
-    }
-    match std::str::from_utf8(&b[..len])
-        .ok()
-        .and_then(|s| s.chars().next())
-    {
-        Some(c) => Decoded {
-            ch: Some(c),
-            width: len,
-        },
-        None => Decoded { ch: None, width: 1 },
+    let d = crate::gocompat::utf8::decode_rune(b);
+    Decoded {
+        ch: (!d.invalid).then_some(d.rune),
+        width: d.width.max(1),
     }
 }
 
@@ -88,21 +66,12 @@ pub fn is_digit(c: char) -> bool {
 
 /// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
 pub fn is_print(c: char) -> bool {
-    if c.is_ascii() {
-        return (' '..='~').contains(&c);
-    }
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let mut buf = [0u8; 4];
-    category_regex(r"^[\p{L}\p{M}\p{N}\p{P}\p{S}]$", &RE).is_match(c.encode_utf8(&mut buf))
+    crate::gocompat::utf8::is_print(c)
 }
 
 /// Go's `%#U` rendering of a character: `U+0007`, or `U+2026 '…'` when printable.
 pub fn sharp_u(c: char) -> String {
-    if is_print(c) {
-        format!("U+{:04X} '{}'", c as u32, c)
-    } else {
-        format!("U+{:04X}", c as u32)
-    }
+    crate::gocompat::strconv::format_code_point(c as u32)
 }
 
 #[cfg(test)]

@@ -198,7 +198,14 @@ fn number(lex: &mut Lex<'_>) -> Tok {
 
 /// Scans a quoted string body after its opening quote at `start`, up to and including `until`.
 /// Returns the end offset. `escapes` enables backslash escapes; `multiline` allows newlines.
-fn scan_string(src: &[u8], start: usize, until: u8, escapes: bool, multiline: bool, ex: &mut Extras) -> usize {
+fn scan_string(
+    src: &[u8],
+    start: usize,
+    until: u8,
+    escapes: bool,
+    multiline: bool,
+    ex: &mut Extras,
+) -> usize {
     let mut i = start + 1;
     loop {
         // Fast path: skip bytes that need no attention.

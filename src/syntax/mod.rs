@@ -13,7 +13,6 @@ pub mod identifier;
 pub mod lexer;
 pub mod parser;
 pub mod pos;
-pub mod quote;
 pub mod terminators;
 pub mod token;
 

@@ -628,19 +628,8 @@ impl<'s> Parser<'s> {
         primary
     }
 
-    fn expr_start(&self, mut id: ExprId) -> Offset {
-        loop {
-            match self.exprs[id.0 as usize] {
-                Expr::Ident(sp) | Expr::Literal { span: sp, .. } => return sp.start,
-                Expr::Array { lbrack, .. } => return lbrack,
-                Expr::Object { lbrace, .. } => return lbrace,
-                Expr::Access { value, .. } | Expr::Index { value, .. } => id = value,
-                Expr::Call { func, .. } => id = func,
-                Expr::Unary { op_pos, .. } => return op_pos,
-                Expr::Binary { lhs, .. } => id = lhs,
-                Expr::Paren { lparen, .. } => return lparen,
-            }
-        }
+    fn expr_start(&self, id: ExprId) -> Offset {
+        expr_start_in(&self.exprs, id)
     }
 
     fn parse_primary(&mut self) -> ExprId {
@@ -847,7 +836,7 @@ pub fn is_valid_identifier_bytes(s: &[u8]) -> bool {
 
 /// Go's `%q` of a byte string, for the few parser messages that quote user text.
 fn go_quote_ascii(b: &[u8]) -> String {
-    crate::syntax::quote::go_quote(b)
+    crate::gocompat::strconv::quote(b)
 }
 
 #[cfg(test)]

@@ -153,8 +153,7 @@ impl LineIndex {
         let starts = &self.starts;
         if h < starts.len() && starts[h] <= offset {
             // Check this line and the next few before falling back to a search.
-            let mut i = h;
-            for _ in 0..4 {
+            for i in h..(h + 4).min(starts.len()) {
                 if i + 1 >= starts.len() || starts[i + 1] > offset {
                     hint.set(i);
                     return LineCol {
@@ -162,7 +161,6 @@ impl LineIndex {
                         col: offset - starts[i] + 1,
                     };
                 }
-                i += 1;
             }
         }
         let lc = self.line_col(offset);
