@@ -131,6 +131,35 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::{eval_expression, print::to_river, Scope};
+
+    /// Every `expr  //=> result` line of docs/stdlib.md holds.
+    #[test]
+    fn documented_examples() {
+        let doc = include_str!("../docs/stdlib.md");
+        let scope = Scope::with_env();
+        let mut checked = 0;
+        let mut in_code = false;
+        for line in doc.lines() {
+            if line.starts_with("```") {
+                in_code = line == "```river";
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let Some((lhs, rhs)) = line.split_once("//=>") else {
+                continue;
+            };
+            let got = eval_expression(lhs.trim().as_bytes(), &scope)
+                .unwrap_or_else(|e| panic!("{lhs}: {e}"));
+            let want = eval_expression(rhs.trim().as_bytes(), &scope)
+                .unwrap_or_else(|e| panic!("{rhs}: {e}"));
+            assert_eq!(to_river(&got), to_river(&want), "{}", lhs.trim());
+            checked += 1;
+        }
+        assert!(checked >= 40, "only {checked} examples");
+    }
 
     #[test]
     fn both_spellings_share_one_function() {

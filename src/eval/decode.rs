@@ -1414,6 +1414,28 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+impl<'de> Deserialize<'de> for super::value::OptionalSecret {
+    /// From a string (not secret), a secret (secret) or an optional secret.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        convert::to_optional_secret(&v).map_err(|e| de::Error::custom(e.message))
+    }
+}
+
+impl<'de> Deserialize<'de> for super::value::Capsule {
+    /// From a capsule value (a receiver handle, …); anything else is
+    /// `<value> should be capsule, got <type>`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Capsule(c) => Ok(c),
+            other => Err(de::Error::custom(format!(
+                "should be capsule, got {}",
+                other.type_name()
+            ))),
+        }
+    }
+}
+
 /// Counts of the statements of a body by block name (used by callers that need them).
 pub fn block_counts(ast: &Ast, body: &[Stmt]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
@@ -1474,6 +1496,15 @@ mod tests {
         assert_eq!(d.to_string(), "1m0s");
         let raw: Value = from_value(&Value::secret("x")).unwrap();
         assert!(matches!(raw, Value::Secret(_)));
+        let o: super::super::OptionalSecret = from_value(&Value::string("u")).unwrap();
+        assert!(!o.is_secret);
+        let o: super::super::OptionalSecret = from_value(&Value::secret("u")).unwrap();
+        assert!(o.is_secret);
+        let c = super::super::Capsule::new("t", 1u8);
+        let got: Vec<super::super::Capsule> =
+            from_value(&Value::array(vec![Value::Capsule(c.clone())])).unwrap();
+        assert!(got[0].equals(&c));
+        assert!(from_value::<super::super::Capsule>(&Value::int(1)).is_err());
     }
 
     #[test]
@@ -1492,5 +1523,80 @@ mod tests {
         assert_eq!(e.message, convert::SECRET_TO_STRING);
         let e = from_value::<super::super::Duration>(&Value::int(15)).unwrap_err();
         assert_eq!(e.message, r#"time: missing unit in duration "15""#);
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Inner {
+        #[serde(default)]
+        a: i64,
+    }
+    #[derive(Deserialize, Debug)]
+    struct Outer {
+        #[serde(default)]
+        x: i64,
+        #[serde(default)]
+        one: Option<Inner>,
+        #[serde(default)]
+        many: Vec<Inner>,
+        #[serde(rename = "three", default)]
+        three: Vec<Inner>,
+    }
+    crate::river_schema!(Inner { attr? a });
+    crate::river_schema!(Outer { attr? x, block? one: Inner, blocks many: Inner, block[3] three: Inner });
+
+    fn decode(src: &str) -> Result<Outer, String> {
+        let ast = crate::syntax::parse_file("t.river", src.as_bytes()).unwrap();
+        decode_body::<Outer>(&ast, ast.file_body(), &Scope::isolated()).map_err(|d| d.to_string())
+    }
+
+    #[test]
+    fn body_rules() {
+        let three = "three {}\nthree {}\nthree {}\n";
+        let ok = decode(&format!(
+            "x = 1\none {{ a = 2 }}\nmany {{}}\nmany {{ a = 3 }}\n{three}"
+        ))
+        .unwrap();
+        assert_eq!(
+            (
+                ok.x,
+                ok.one.unwrap().a,
+                ok.many.len(),
+                ok.many[1].a,
+                ok.three.len()
+            ),
+            (1, 2, 2, 3, 3)
+        );
+        assert_eq!(
+            decode(&format!("x = 1\nx = 2\n{three}")).unwrap_err(),
+            r#"t.river:2:1: attribute "x" may only be provided once"#
+        );
+        assert_eq!(
+            decode(&format!("one {{}}\none {{}}\n{three}")).unwrap_err(),
+            r#"t.river:1:1: block "one" may only be specified once"#
+        );
+        assert_eq!(
+            decode("three {}\n").unwrap_err(),
+            r#"t.river:1:1: block "three" must be specified exactly 3 times, but was specified 1 times"#
+        );
+        assert_eq!(
+            decode("").unwrap_err(),
+            r#"-: missing required block "three""#
+        );
+        assert_eq!(
+            decode(&format!("one \"l\" {{}}\n{three}")).unwrap_err(),
+            r#"t.river:1:1: block "one" does not support specifying labels"#
+        );
+        assert_eq!(
+            decode(&format!("x = \"a\"\n{three}")).unwrap_err(),
+            r#"t.river:1:5: "a" should be number, got string"#
+        );
+        assert_eq!(
+            decode(&format!("x = [1, 2][5]\n{three}")).unwrap_err(),
+            "t.river:1:12: 5 index 5 is out of range of array with length 2"
+        );
+        assert_eq!(
+            decode(&format!("one {{ a = true }}\n{three}")).unwrap_err(),
+            "t.river:1:11: true should be number, got bool"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! River text ([`body_to_river`]) or to the UI's JSON body encoding ([`body_to_json`]).
 //!
 //! Structs become ordered objects (field order kept), maps become unordered objects,
-//! sequences arrays, `None` null. [`Secret`](super::decode::Secret) becomes a secret value;
+//! sequences arrays, `None` null. [`Secret`] becomes a secret value;
 //! a [`Value`] field is taken over as is (capsules included).
 
 use std::cell::Cell;
@@ -402,6 +402,26 @@ impl Serialize for Secret {
         } else {
             s.serialize_str("(secret)")
         }
+    }
+}
+
+impl Serialize for super::value::OptionalSecret {
+    /// Into River: an optional secret value. Anywhere else: its text, or `"(secret)"`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if in_river() {
+            Value::OptionalSecret(std::sync::Arc::new(self.clone())).serialize(s)
+        } else if self.is_secret {
+            s.serialize_str("(secret)")
+        } else {
+            s.serialize_str(&self.value.to_str_lossy())
+        }
+    }
+}
+
+impl Serialize for super::value::Capsule {
+    /// Into River: the capsule itself. Anywhere else: its River text (`capsule("type")`).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Value::Capsule(self.clone()).serialize(s)
     }
 }
 

@@ -6,8 +6,8 @@
 //! expression by remembering, for every value the evaluator produced, the last expression
 //! that produced it (by identity). A [`ValueError`] therefore carries *layers*: the chain of
 //! values from the outermost one the failing operation saw down to the offending one, each
-//! with the path step that leads inwards. [`resolve`] replays upstream's lookup over a
-//! [`Recorder`] filled by re-evaluating the expression (errors are rare; the normal
+//! with the path step that leads inwards. Resolution replays upstream's lookup over a
+//! record filled by re-evaluating the expression (errors are rare; the normal
 //! evaluation path records nothing).
 
 use std::collections::HashMap;
@@ -369,7 +369,7 @@ pub(crate) fn resolve(
             ast.position(ast.expr_last(n)),
             message,
         ),
-        None => Diagnostic::error(Position::none(ast.name.clone()), message),
+        None => Diagnostic::error(Position::none("".into()), message),
     };
     if !cause.is_null() && !literal {
         d.value = Some(super::print::to_river(cause));
@@ -377,7 +377,8 @@ pub(crate) fn resolve(
     d
 }
 
-/// A diagnostic with no position, for errors upstream returns as plain text.
-pub(crate) fn plain_diag(ast: &Ast, message: String) -> Diagnostic {
-    Diagnostic::error(Position::none(ast.name.clone()), message)
+/// A diagnostic with no position (not even a file), for errors upstream returns as plain
+/// text.
+pub(crate) fn plain_diag(_ast: &Ast, message: String) -> Diagnostic {
+    Diagnostic::error(Position::none("".into()), message)
 }

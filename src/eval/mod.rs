@@ -9,7 +9,7 @@
 //! * [`decode`]: serde deserialization of values and of River bodies into Rust structs,
 //!   driven by a [`RiverSchema`]; [`encode`]: serde serialization into values, and bodies
 //!   back to River text and to the UI's JSON.
-//! * [`print`]: the River and JSON text of a value.
+//! * [`print`](mod@print): the River and JSON text of a value.
 //!
 //! # Declaring component arguments
 //!
@@ -99,8 +99,10 @@ pub mod vm;
 /// A Go duration (`"1m30s"`): the type of every `duration` argument.
 pub use crate::gocompat::duration::GoDuration as Duration;
 pub use convert::Type;
-pub use decode::{decode_block, decode_body, from_value, DecodeError};
-pub use encode::{to_value, EncodeError};
+pub use decode::{decode_block, decode_body, eval_expr_into, from_value, DecodeError, Secret};
+pub use encode::{
+    body_of, body_of_with_defaults, body_to_json, body_to_river, to_value, BodyStmt, EncodeError,
+};
 pub use error::{FnError, ValueError};
 pub use number::{Number, NumberKind};
 pub use schema::{FieldKind, FieldSpec, Multiplicity, RiverSchema, Schema};

@@ -692,6 +692,15 @@ impl PartialEq for Value {
 mod tests {
     use super::*;
 
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn values_cross_threads() {
+        assert_send_sync::<Value>();
+        assert_send_sync::<Object>();
+        assert_send_sync::<Capsule>();
+    }
+
     #[test]
     fn value_is_small() {
         assert!(
