@@ -103,8 +103,16 @@ pub fn read_config(path: &Path) -> Result<(Vec<Source>, Sources, String), (Sourc
     Ok((sources, bytes, hash))
 }
 
-async fn load(ctl: &ControllerHandle, path: &Path) -> Result<(), (Sources, Diagnostics)> {
-    let (sources, bytes, hash) = read_config(path)?;
+async fn load(
+    ctl: &ControllerHandle,
+    path: &Path,
+    metrics: &ControllerMetrics,
+) -> Result<(), (Sources, Diagnostics)> {
+    let (sources, bytes, hash) = read_config(path).inspect_err(|_| {
+        // The controller never saw this load; count it here.
+        metrics.last_load_successful.set(0);
+        metrics.load_failures.inc();
+    })?;
     match ctl.load(sources, hash).await {
         Ok(r) if r.diagnostics.is_empty() => Ok(()),
         Ok(r) => Err((bytes, r.diagnostics)),
@@ -185,20 +193,22 @@ async fn run_async(flags: RunFlags) -> Exit {
         cluster_name: cluster_opts.cluster_name.clone(),
         memory_addr: flags.memory_addr.clone(),
         local_http: local.clone(),
-        metrics,
+        metrics: metrics.clone(),
         logging,
     });
 
     let path = flags.path.clone();
     let reload_ctl = ctl.clone();
     let reload_lock = Arc::new(tokio::sync::Mutex::new(()));
+    let reload_metrics = metrics.clone();
     let reload: crate::http::ReloadFn = Arc::new(move || {
         let ctl = reload_ctl.clone();
+        let metrics = reload_metrics.clone();
         let path = path.clone();
         let lock = reload_lock.clone();
         Box::pin(async move {
             let _guard = lock.lock().await;
-            match load(&ctl, &path).await {
+            match load(&ctl, &path, &metrics).await {
                 Ok(()) => {
                     tracing::info!("config reloaded");
                     Ok(())
@@ -231,7 +241,7 @@ async fn run_async(flags: RunFlags) -> Exit {
     ));
     tracing::info!(addr = %flags.listen_addr, "HTTP server listening");
 
-    if let Err((bytes, d)) = load(&ctl, &flags.path).await {
+    if let Err((bytes, d)) = load(&ctl, &flags.path, &metrics).await {
         print_diagnostics(&bytes, &d.0);
         eprintln!("Error: could not perform the initial load successfully");
         ctl.shutdown().await;

@@ -87,3 +87,5 @@ pub fn go_unquote(s: &str) -> Vec<u8> {
 pub fn agent_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agent"))
 }
+
+pub mod agent;
