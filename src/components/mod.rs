@@ -1,6 +1,9 @@
 //! The components, one file each, and the registry that lists them.
 
-use crate::runtime::registry::Registry;
+pub mod prometheus;
+
+use crate::runtime::component::Stability;
+use crate::runtime::registry::{Registration, Registry};
 
 /// Every component type this agent knows.
 pub fn registry() -> &'static Registry {
@@ -8,6 +11,10 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         #[allow(unused_mut)]
         let mut r = Registry::new();
+        r.add(Registration::of::<prometheus::scrape::Scrape>(
+            "prometheus.scrape",
+            Stability::GenerallyAvailable,
+        ));
         r
     })
 }

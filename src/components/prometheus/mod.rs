@@ -1,0 +1,4 @@
+//! `prometheus.*` components.
+
+pub mod http_client_adapter;
+pub mod scrape;

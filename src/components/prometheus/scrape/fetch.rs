@@ -1,0 +1,164 @@
+//! Fetching a target's body: over HTTP with `reqwest`, or in-process when the target is the
+//! agent's own memory address.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+
+use super::target::ScrapeTarget;
+use crate::runtime::component::LocalHttp;
+
+/// What a successful fetch returns.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The (decompressed) body.
+    pub body: Bytes,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+}
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// No answer within the scrape timeout.
+    #[error("scrape timed out after {0:?}")]
+    Timeout(Duration),
+    /// Connecting or reading failed.
+    #[error("{0}")]
+    Http(String),
+    /// The target answered with a status other than 200.
+    #[error("server returned HTTP status {0}")]
+    Status(String),
+    /// The body is larger than `body_size_limit`.
+    #[error("body size limit exceeded (limit: {0} bytes)")]
+    BodySizeLimit(u64),
+    /// Building credentials failed.
+    #[error("{0}")]
+    Auth(String),
+}
+
+/// The per-component pieces a fetch needs.
+#[derive(Clone)]
+pub struct Fetcher {
+    /// The HTTP client.
+    pub client: reqwest::Client,
+    /// `Accept` header value.
+    pub accept: HeaderValue,
+    /// Produces the `Authorization` header for a request.
+    pub auth: Arc<dyn Fn() -> Result<Option<HeaderValue>, String> + Send + Sync>,
+    /// Body size limit in bytes (0 = none).
+    pub body_size_limit: u64,
+    /// The agent's memory address (`agent.internal:12345`).
+    pub memory_addr: String,
+    /// In-process access to the agent's routes.
+    pub local: Arc<dyn LocalHttp>,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher")
+            .field("body_size_limit", &self.body_size_limit)
+            .field("memory_addr", &self.memory_addr)
+            .finish()
+    }
+}
+
+fn status_text(code: u16) -> String {
+    match reqwest::StatusCode::from_u16(code) {
+        Ok(s) => match s.canonical_reason() {
+            Some(r) => format!("{code} {r}"),
+            None => code.to_string(),
+        },
+        Err(_) => code.to_string(),
+    }
+}
+
+impl Fetcher {
+    /// Fetches `target` within its timeout.
+    pub async fn fetch(&self, target: &ScrapeTarget) -> Result<Fetched, FetchError> {
+        let timeout = target.timeout;
+        match tokio::time::timeout(timeout, self.fetch_inner(target)).await {
+            Ok(r) => r,
+            Err(_) => Err(FetchError::Timeout(timeout)),
+        }
+    }
+
+    async fn fetch_inner(&self, target: &ScrapeTarget) -> Result<Fetched, FetchError> {
+        if target.scheme == "http" && target.address == self.memory_addr {
+            let (status, ct, body) = self
+                .local
+                .get(target.path_and_query.clone())
+                .await
+                .map_err(FetchError::Http)?;
+            if status != 200 {
+                return Err(FetchError::Status(status_text(status)));
+            }
+            if self.body_size_limit > 0 && body.len() as u64 > self.body_size_limit {
+                return Err(FetchError::BodySizeLimit(self.body_size_limit));
+            }
+            return Ok(Fetched {
+                body,
+                content_type: ct,
+            });
+        }
+        let mut req = self
+            .client
+            .get(&target.url)
+            .header(ACCEPT, self.accept.clone())
+            .header(
+                "X-Prometheus-Scrape-Timeout-Seconds",
+                format!("{}", target.timeout.as_secs_f64()),
+            );
+        if let Some(auth) = (self.auth)().map_err(FetchError::Auth)? {
+            req = req.header(AUTHORIZATION, auth);
+        }
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| FetchError::Http(error_chain(&e)))?;
+        if resp.status() != reqwest::StatusCode::OK {
+            return Err(FetchError::Status(status_text(resp.status().as_u16())));
+        }
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut buf = BytesMut::with_capacity(
+            resp.content_length()
+                .map(|n| n.min(16 << 20) as usize)
+                .unwrap_or(16 << 10),
+        );
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| FetchError::Http(error_chain(&e)))?
+        {
+            if self.body_size_limit > 0 && (buf.len() + chunk.len()) as u64 > self.body_size_limit {
+                return Err(FetchError::BodySizeLimit(self.body_size_limit));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            body: buf.freeze(),
+            content_type,
+        })
+    }
+}
+
+/// An error with its causes, e.g. "error sending request: connection refused".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
