@@ -11,6 +11,14 @@ pub fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         #[allow(unused_mut)]
         let mut r = Registry::new();
+        r.add(Registration::of::<prometheus::receive_http::ReceiveHttp>(
+            "prometheus.receive_http",
+            Stability::GenerallyAvailable,
+        ));
+        r.add(Registration::of::<prometheus::remote_write::RemoteWrite>(
+            "prometheus.remote_write",
+            Stability::GenerallyAvailable,
+        ));
         r.add(Registration::of::<prometheus::scrape::Scrape>(
             "prometheus.scrape",
             Stability::GenerallyAvailable,
