@@ -426,13 +426,19 @@ pub struct Synth {
     pub addrs: Vec<String>,
 }
 
-/// Where `synth_targets.py` lives (`$SYNTH_TARGETS`, default `../shared/tools/synth_targets.py`).
+/// Where `synth_targets.py` lives (`$SYNTH_TARGETS`, default `../shared/tools/synth_targets.py`
+/// or `../../shared/tools/synth_targets.py`).
 pub fn synth_script() -> PathBuf {
-    std::env::var_os("SYNTH_TARGETS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/synth_targets.py")
-        })
+    if let Some(p) = std::env::var_os("SYNTH_TARGETS") {
+        return PathBuf::from(p);
+    }
+    // The project sits next to `shared/` (or, in a worktree, one level further down).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let near = root.join("../shared/tools/synth_targets.py");
+    if near.exists() {
+        return near;
+    }
+    root.join("../../shared/tools/synth_targets.py")
 }
 
 impl Synth {
