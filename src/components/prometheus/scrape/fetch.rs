@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::io::Read;
+
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION};
+use reqwest::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING};
 
 use super::target::ScrapeTarget;
 use crate::runtime::component::LocalHttp;
@@ -31,6 +33,9 @@ pub enum FetchError {
     /// The target answered with a status other than 200.
     #[error("server returned HTTP status {0}")]
     Status(String),
+    /// The gzip body is corrupt.
+    #[error("decompressing the gzip body: {0}")]
+    Gzip(String),
     /// The body is larger than `body_size_limit`.
     #[error("body size limit exceeded (limit: {0} bytes)")]
     BodySizeLimit(u64),
@@ -48,8 +53,12 @@ pub struct Fetcher {
     pub accept: HeaderValue,
     /// Produces the `Authorization` header for a request.
     pub auth: Arc<dyn Fn() -> Result<Option<HeaderValue>, String> + Send + Sync>,
-    /// Body size limit in bytes (0 = none).
+    /// Body size limit in bytes (0 = none), on the decompressed body.
     pub body_size_limit: u64,
+    /// Ask for gzip (`enable_compression`). Bodies are decompressed here rather than by the
+    /// HTTP client, because a gzip body may hold several members (Go's reader and ours read
+    /// them all).
+    pub gzip: bool,
     /// The agent's memory address (`agent.internal:12345`).
     pub memory_addr: String,
     /// In-process access to the agent's routes.
@@ -108,6 +117,10 @@ impl Fetcher {
             .get(&target.url)
             .header(ACCEPT, self.accept.clone())
             .header(
+                ACCEPT_ENCODING,
+                HeaderValue::from_static(if self.gzip { "gzip" } else { "identity" }),
+            )
+            .header(
                 "X-Prometheus-Scrape-Timeout-Seconds",
                 format!("{}", target.timeout.as_secs_f64()),
             );
@@ -126,6 +139,10 @@ impl Fetcher {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let gzipped = resp
+            .headers()
+            .get(CONTENT_ENCODING)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
         let mut buf = BytesMut::with_capacity(
             resp.content_length()
                 .map(|n| n.min(16 << 20) as usize)
@@ -141,11 +158,28 @@ impl Fetcher {
             }
             buf.extend_from_slice(&chunk);
         }
-        Ok(Fetched {
-            body: buf.freeze(),
-            content_type,
-        })
+        let body = if gzipped {
+            gunzip(&buf, self.body_size_limit)?
+        } else {
+            buf.freeze()
+        };
+        Ok(Fetched { body, content_type })
     }
+}
+
+/// Decompresses every member of a gzip body, refusing more than `limit` bytes (0 = none).
+pub fn gunzip(compressed: &[u8], limit: u64) -> Result<Bytes, FetchError> {
+    let mut out = Vec::with_capacity(compressed.len() * 4);
+    let decoder = flate2::read::MultiGzDecoder::new(compressed);
+    let cap = if limit > 0 { limit + 1 } else { u64::MAX };
+    decoder
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|e| FetchError::Gzip(e.to_string()))?;
+    if limit > 0 && out.len() as u64 > limit {
+        return Err(FetchError::BodySizeLimit(limit));
+    }
+    Ok(Bytes::from(out))
 }
 
 /// An error with its causes, e.g. "error sending request: connection refused".
@@ -161,4 +195,28 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gunzip_reads_every_member_and_enforces_the_limit() {
+        let mut body = gz(b"a 1\n");
+        body.extend(gz(b"b 2\n"));
+        assert_eq!(&gunzip(&body, 0).unwrap()[..], b"a 1\nb 2\n");
+        assert_eq!(gunzip(&body, 5).unwrap_err(), FetchError::BodySizeLimit(5));
+        assert!(matches!(
+            gunzip(b"\x1f\x8bnope", 0),
+            Err(FetchError::Gzip(_))
+        ));
+    }
 }

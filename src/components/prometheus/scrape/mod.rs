@@ -86,7 +86,7 @@ impl Scrape {
             &args.client_args(),
             &ClientDefaults {
                 user_agent: user_agent(),
-                gzip: args.enable_compression,
+                gzip: false,
                 timeout: None,
             },
         )?;
@@ -97,6 +97,7 @@ impl Scrape {
                 .map_err(|_| ComponentError::from("invalid Accept header"))?,
             auth: Arc::new(move || auth_args.client_args().auth_header()),
             body_size_limit: args.body_size_limit.0,
+            gzip: args.enable_compression,
             memory_addr: ctx.memory_addr.clone(),
             local: ctx.local_http.clone(),
         };

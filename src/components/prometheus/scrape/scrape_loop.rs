@@ -550,6 +550,7 @@ mod tests {
                 accept: reqwest::header::HeaderValue::from_static("*/*"),
                 auth: Arc::new(|| Ok(None)),
                 body_size_limit: 0,
+                gzip: true,
                 memory_addr: "agent.internal:12345".into(),
                 local: Arc::new(NoLocal),
             },
