@@ -14,8 +14,14 @@ use std::time::Duration;
 
 use river_agent::prom::remote_write::decode;
 
+/// One HTTP request: method, path, headers (lower-case names), body.
+type Request = (String, String, BTreeMap<String, String>, Vec<u8>);
+
+/// Scripted answers: status and `Retry-After`.
+pub type Script = Arc<Mutex<Vec<(u16, Option<String>)>>>;
+
 /// Reads one HTTP/1.1 request: method, path, headers (lower-case names), body.
-fn read_request(s: &mut TcpStream) -> Option<(String, String, BTreeMap<String, String>, Vec<u8>)> {
+fn read_request(s: &mut TcpStream) -> Option<Request> {
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut r = BufReader::new(s.try_clone().ok()?);
     let mut line = String::new();
@@ -141,7 +147,7 @@ pub struct RwReceiver {
     /// Every sample accepted, in arrival order.
     pub samples: Arc<Mutex<Vec<Got>>>,
     /// Statuses to answer with before accepting (front first), with a Retry-After value.
-    pub script: Arc<Mutex<Vec<(u16, Option<String>)>>>,
+    pub script: Script,
     /// Requests seen (all of them).
     pub requests: Arc<AtomicUsize>,
     /// Headers of the last request.
@@ -158,7 +164,7 @@ impl RwReceiver {
     pub fn start_on(l: TcpListener) -> RwReceiver {
         let addr = l.local_addr().unwrap().to_string();
         let samples = Arc::new(Mutex::new(Vec::new()));
-        let script: Arc<Mutex<Vec<(u16, Option<String>)>>> = Arc::new(Mutex::new(Vec::new()));
+        let script: Script = Arc::new(Mutex::new(Vec::new()));
         let requests = Arc::new(AtomicUsize::new(0));
         let last_headers = Arc::new(Mutex::new(BTreeMap::new()));
         let (sm, sc, rq, lh) = (
