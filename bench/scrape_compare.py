@@ -90,6 +90,13 @@ def wait_http(url, timeout=60):
     return False
 
 
+def port_free(addr):
+    import socket
+    host, port = addr.rsplit(":", 1)
+    with socket.socket() as s:
+        return s.connect_ex((host, int(port))) != 0
+
+
 def spawn(cmd, log, cpu, cwd=None):
     return subprocess.Popen(["taskset", "-c", str(cpu)] + cmd, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT, cwd=cwd)
@@ -141,6 +148,8 @@ def start_river(args, work, addrs, label, nodes):
         with open(os.path.join(d, "config.river"), "w") as f:
             f.write(river_config(addrs, label, node))
         addr = f"127.0.0.1:{19345 + i}"
+        if not port_free(addr):
+            raise RuntimeError(f"{addr} is in use")
         cmd = [args.agent_bin, "run", "config.river", f"--server.http.listen-addr={addr}",
                "--storage.path=data"]
         if node:
@@ -273,12 +282,17 @@ def main():
     ap.add_argument("--warmup", type=float, default=20)
     ap.add_argument("--measure", type=float, default=60)
     ap.add_argument("--skip-cluster", action="store_true")
-    ap.add_argument("--only", default="", help="comma-separated subset of: river,prometheus,vmagent")
+    ap.add_argument("--only", default="",
+                    help="comma-separated subset of: river,prometheus,vmagent,river-cluster,prometheus-cluster")
     ap.add_argument("--no-docs", action="store_true")
     args = ap.parse_args()
+    args.agent_bin = os.path.abspath(args.agent_bin)
 
     work = tempfile.mkdtemp(prefix="scrape_compare-")
     sd_file = os.path.join(work, "targets.json")
+    for addr in [RECEIVER, "127.0.0.1:20000", "127.0.0.1:19345", "127.0.0.1:19390", "127.0.0.1:19429"]:
+        if not port_free(addr):
+            sys.exit(f"{addr} is in use: stop what listens there first")
     synth = spawn(["python3", synth_script(), "--targets", str(args.targets), "--series", str(args.series),
                    "--base-port", "20000", "--sd-file", sd_file], os.path.join(work, "synth.log"), 0)
     for _ in range(300):
@@ -298,12 +312,13 @@ def main():
     single = [("river-agent", "river", 1, None),
               ("Prometheus agent mode", "prometheus", 1, start_prom_agents),
               ("vmagent", "vmagent", 1, start_vmagent)]
-    if args.only:
-        keep = set(args.only.split(","))
-        single = [s for s in single if s[1] in keep]
     cluster = [] if args.skip_cluster else [
         ("river-agent ×3, clustering", "river", 3, None),
         ("Prometheus agent ×3, hashmod", "prometheus", 3, start_prom_agents)]
+    if args.only:
+        keep = set(args.only.split(","))
+        single = [s for s in single if s[1] in keep]
+        cluster = [c for c in cluster if f"{c[1]}-cluster" in keep]
 
     results = {}
     try:
