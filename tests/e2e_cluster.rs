@@ -1,6 +1,6 @@
 //! The end-to-end clustering story with real parts: three `agent` processes with clustering,
-//! 60 synthetic targets (`synth_targets.py`), and a real Prometheus as the remote-write
-//! receiver, checked with PromQL:
+//! 60 synthetic targets (`synth_targets.py`) plus a real node_exporter, and a real Prometheus
+//! as the remote-write receiver, checked with PromQL:
 //!
 //! 1. steady state: every target is scraped by exactly one agent, each agent has a share;
 //! 2. `kill -9` of one agent: once the survivors' membership drops it (SWIM failure
@@ -9,7 +9,7 @@
 //! 3. a fourth agent joins: about 1/N of the targets move to it, and only to it; hand-over
 //!    gaps stay short (scrape slots are phase-aligned on every node).
 //!
-//! Needs `prometheus` and `python3`; skipped with a loud message otherwise
+//! Needs `prometheus`, `prometheus-node-exporter` and `python3`; skipped with a loud message otherwise
 //! (`RIVER_E2E_REQUIRED=1` turns the skip into a failure).
 
 mod common;
@@ -19,9 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use common::agent::{free_port, get_json, wait_for, Agent};
-use prom_support::{now_secs, require, Prometheus, Synth};
+use prom_support::{now_secs, require, NodeExporter, Prometheus, Synth};
 
-const TARGETS: usize = 60;
+/// Synthetic targets plus one node_exporter.
+const TARGETS: usize = 61;
 const INTERVAL_S: f64 = 2.0;
 
 fn config(node: &str, targets: &[String], rw: &str) -> String {
@@ -158,18 +159,21 @@ fn debug_target_count(a: &Agent) -> usize {
 
 #[test]
 fn cluster_distributes_fails_over_and_rebalances() {
-    if !require(&["prometheus", "python3"]) {
+    if !require(&["prometheus", "prometheus-node-exporter", "python3"]) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let Some(synth) = Synth::start(dir.path(), TARGETS, 10) else {
+    let Some(synth) = Synth::start(dir.path(), TARGETS - 1, 10) else {
         return;
     };
+    let node_exporter = NodeExporter::start(dir.path());
     let prom = Prometheus::start(&dir.path().join("prometheus"));
+    let mut targets = synth.addrs.clone();
+    targets.push(node_exporter.addr.clone());
 
     let mut cl = Cluster {
         dir: dir.path().to_path_buf(),
-        targets: synth.addrs.clone(),
+        targets,
         rw: prom.write_url(),
         seed: String::new(),
     };
@@ -308,4 +312,5 @@ fn cluster_distributes_fails_over_and_rebalances() {
         ag.stop(Duration::from_secs(30));
     }
     drop(synth);
+    drop(node_exporter);
 }

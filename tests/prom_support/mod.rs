@@ -498,3 +498,37 @@ impl Drop for Synth {
         let _ = self.child.wait();
     }
 }
+
+/// A real `prometheus-node-exporter` on a free loopback port.
+pub struct NodeExporter {
+    child: Child,
+    /// `127.0.0.1:port`.
+    pub addr: String,
+}
+
+impl NodeExporter {
+    /// Starts it and waits until `/metrics` answers.
+    pub fn start(dir: &Path) -> NodeExporter {
+        let port = super::common::agent::free_port();
+        let addr = format!("127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join("node_exporter.log")).unwrap();
+        let child = Command::new("prometheus-node-exporter")
+            .arg(format!("--web.listen-address={addr}"))
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn prometheus-node-exporter");
+        let ok = super::common::agent::wait_for(Duration::from_secs(30), || {
+            (super::common::agent::get(&addr, "/metrics").0 == 200).then_some(())
+        });
+        assert!(ok.is_some(), "node_exporter did not start");
+        NodeExporter { child, addr }
+    }
+}
+
+impl Drop for NodeExporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
