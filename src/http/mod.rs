@@ -1,1 +1,3 @@
 //! TODO: layer http
+
+pub mod ui;
