@@ -12,7 +12,7 @@ import { clusteringPage } from './pages/clustering.js';
 /** Poll period; tests and impatient users can lower it with localStorage 'river.pollMs'. */
 const POLL_MS = Math.max(200, Number(localStorage.getItem('river.pollMs')) || 5000);
 
-const ui = { timings: [], polls: 0, page: null, errors: 0, pollMs: POLL_MS };
+const ui = { timings: [], pollTimes: [], polls: 0, page: null, errors: 0, pollMs: POLL_MS };
 window.__ui = ui;
 
 const app = document.getElementById('app');
@@ -103,6 +103,8 @@ async function poll(seq, startedAt) {
     setLive(false, e.message || String(e));
   }
   const took = performance.now() - t0;
+  ui.pollTimes.push(Math.round(took));
+  if (ui.pollTimes.length > 50) ui.pollTimes.shift();
   if (startedAt != null) {
     await nextPaint();
     if (seq !== navSeq) return;

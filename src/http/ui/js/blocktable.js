@@ -55,9 +55,8 @@ function widthFor(name, rows) {
   const sample = rows.slice(0, 100);
   for (const r of sample) total += (r.cells[name] || '').length;
   const avg = sample.length ? total / sample.length : 10;
-  if (avg < 12) return 'minmax(90px, 1fr)';
-  if (avg < 30) return 'minmax(120px, 2fr)';
-  return 'minmax(160px, 4fr)';
+  // Share the width in proportion to typical content length.
+  return `minmax(90px, ${Math.max(4, Math.min(60, Math.round(avg)))}fr)`;
 }
 
 /** A table widget for a run of blocks. Returns { el, update(blocks) }. */

@@ -127,22 +127,48 @@ export function layoutGraph(graph, width, opts = {}) {
     }
   }
 
-  // 4. Coordinates: columns left to right, each column as wide as its widest node, columns
-  // centred vertically on the tallest one.
+  // 4. Coordinates: columns left to right, each column as wide as its widest node. A layer
+  // taller than the picture is wide is wrapped row by row into several sub-columns (node k of
+  // the order goes to row k / c, sub-column k % c), so neighbours in the order stay side by
+  // side and a graph of thousands of components does not become a thin vertical line.
+  const aspect = opts.aspect ?? 0.6;
+  const subGap = opts.subGap ?? 24;
   const colW = layers.map((L) => L.reduce((m, v) => Math.max(m, width(graph.nodes[v])), 0));
+  const maxN = Math.max(0, ...layers.map((L) => L.length));
+  const shape = (rows) => {
+    const cols = layers.map((L) => Math.max(1, Math.ceil(L.length / rows)));
+    let w = 0;
+    cols.forEach((c, li) => { w += c * colW[li] + (c - 1) * subGap + hGap; });
+    return { cols, width: Math.max(0, w - hGap), height: rows * (nodeH + vGap) - vGap };
+  };
+  let rows = Math.max(1, maxN);
+  let best = shape(rows);
+  while (rows > 8 && best.height > aspect * best.width) {
+    rows = Math.max(8, Math.floor(rows * 0.85));
+    best = shape(rows);
+  }
   const colX = [];
   let x = 0;
-  for (const w of colW) { colX.push(x); x += w + hGap; }
+  layers.forEach((L, li) => {
+    colX.push(x);
+    const c = best.cols[li];
+    x += c * colW[li] + (c - 1) * subGap + hGap;
+  });
   const totalW = Math.max(0, x - hGap);
-  const colH = layers.map((L) => L.length * (nodeH + vGap) - vGap);
-  const totalH = Math.max(0, ...colH);
+  const layerRows = layers.map((L, li) => Math.ceil(L.length / best.cols[li]));
+  const totalH = Math.max(0, ...layerRows.map((r) => r * (nodeH + vGap) - vGap));
   const placed = new Map();
   layers.forEach((L, li) => {
-    const y0 = (totalH - colH[li]) / 2;
+    const c = best.cols[li];
+    const y0 = (totalH - (layerRows[li] * (nodeH + vGap) - vGap)) / 2;
     L.forEach((v, k) => {
       const node = graph.nodes[v];
       placed.set(node.id, {
-        x: colX[li], y: y0 + k * (nodeH + vGap), w: width(node), h: nodeH, layer: li,
+        x: colX[li] + (k % c) * (colW[li] + subGap),
+        y: y0 + Math.floor(k / c) * (nodeH + vGap),
+        w: width(node),
+        h: nodeH,
+        layer: li,
       });
     });
   });

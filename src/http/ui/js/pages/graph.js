@@ -170,6 +170,10 @@ export function graphPage() {
       h('span', { class: 'legend-total' }, `${fmtCount(nodes.length)} components`),
       ...[...counts].map(([st, c]) => h('span', { class: `legend-item health-${st}`, dataset: { state: st } },
         h('span', { class: 'swatch' }), `${st} ${fmtCount(c)}`)),
+      h('span', { class: 'legend-edge', title: 'The component sends data to the one the arrow points at' },
+        s('svg', { width: 28, height: 8 }, s('line', { x1: 0, y1: 4, x2: 28, y2: 4, class: 'edge edge-data' })), 'data'),
+      h('span', { class: 'legend-edge', title: 'The component the arrow points at uses an export of this one' },
+        s('svg', { width: 28, height: 8 }, s('line', { x1: 0, y1: 4, x2: 28, y2: 4, class: 'edge edge-ref' })), 'reference'),
     );
   }
 
