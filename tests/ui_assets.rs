@@ -1199,6 +1199,8 @@ async fn browser_performance_large_fixture() {
         )
         .await
         .unwrap();
+    assert_eq!(last[0], json!(9999), "last row rendered after scrolling to the end");
+    assert!(last[1].as_u64().unwrap() < 200, "{last}");
 
     println!(
         "\nUI performance (headless Chromium, debug or release build of the test server as run):"
