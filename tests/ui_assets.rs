@@ -1199,7 +1199,11 @@ async fn browser_performance_large_fixture() {
         )
         .await
         .unwrap();
-    assert_eq!(last[0], json!(9999), "last row rendered after scrolling to the end");
+    assert_eq!(
+        last[0],
+        json!(9999),
+        "last row rendered after scrolling to the end"
+    );
     assert!(last[1].as_u64().unwrap() < 200, "{last}");
 
     println!(
