@@ -15,9 +15,10 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -126,12 +127,15 @@ pub fn chrome_path() -> Option<PathBuf> {
         .find_map(|n| find_in_path(n))
 }
 
-/// A running chromedriver process (killed on drop).
+/// A running chromedriver process. On drop (also when a test panics) it ends the sessions still
+/// open, so their browsers quit, then stops chromedriver and anything left in its process group.
 pub struct ChromeDriver {
     child: Child,
     url: String,
     chrome: PathBuf,
     http: reqwest::Client,
+    /// URLs of the sessions not closed yet.
+    open: Arc<Mutex<Vec<String>>>,
 }
 
 impl ChromeDriver {
@@ -161,6 +165,8 @@ impl ChromeDriver {
         })?;
         let child = Command::new(&driver)
             .arg(format!("--port={port}"))
+            // Its own process group, so the browsers it starts can be stopped with it.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -181,6 +187,7 @@ impl ChromeDriver {
             url: format!("http://127.0.0.1:{port}"),
             chrome,
             http,
+            open: Arc::default(),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -241,19 +248,55 @@ impl ChromeDriver {
                 answer: short(&v),
             })?
             .to_string();
+        let base = format!("{}/session/{id}", self.url);
+        lock(&self.open).push(base.clone());
         Ok(Session {
             inner: Arc::new(SessionInner {
                 http: self.http.clone(),
-                base: format!("{}/session/{id}", self.url),
+                base,
+                open: self.open.clone(),
                 _profile: profile,
             }),
         })
     }
 }
 
+fn lock(m: &Mutex<Vec<String>>) -> std::sync::MutexGuard<'_, Vec<String>> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
-        // Only the process this helper started.
+        let open = std::mem::take(&mut *lock(&self.open));
+        if !open.is_empty() {
+            // Drop cannot await, and may run inside the test's runtime: a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    let Ok(http) = reqwest::Client::builder()
+                        .timeout(Duration::from_secs(15))
+                        .build()
+                    else {
+                        return;
+                    };
+                    for url in open {
+                        let _ = http.delete(&url).send().await;
+                    }
+                });
+            })
+            .join();
+        }
+        // Only what this helper started: chromedriver's own process group, then chromedriver.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -322,11 +365,12 @@ async fn call(
 struct SessionInner {
     http: reqwest::Client,
     base: String,
+    open: Arc<Mutex<Vec<String>>>,
     _profile: tempfile::TempDir,
 }
 
-/// A browser session. Call [`Session::close`] at the end; dropping it leaves the browser to
-/// chromedriver, which is killed with its [`ChromeDriver`].
+/// A browser session. Call [`Session::close`] at the end; a session left open is closed when
+/// its [`ChromeDriver`] is dropped.
 #[derive(Clone)]
 pub struct Session {
     inner: Arc<SessionInner>,
@@ -503,6 +547,7 @@ impl Session {
 
     /// Ends the session (closes the browser).
     pub async fn close(self) -> Result<()> {
+        lock(&self.inner.open).retain(|u| *u != self.inner.base);
         self.cmd(reqwest::Method::DELETE, "", None).await?;
         Ok(())
     }
