@@ -136,6 +136,9 @@ pub struct ChromeDriver {
     http: reqwest::Client,
     /// URLs of the sessions not closed yet.
     open: Arc<Mutex<Vec<String>>>,
+    /// Browser profiles, one directory per session; removed after everything has stopped
+    /// (a browser may still write to its profile just after its session ends).
+    profiles: tempfile::TempDir,
 }
 
 impl ChromeDriver {
@@ -175,6 +178,10 @@ impl ChromeDriver {
                 path: driver.clone(),
                 source,
             })?;
+        let profiles = tempfile::tempdir().map_err(|source| WebDriverError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()
@@ -188,6 +195,7 @@ impl ChromeDriver {
             chrome,
             http,
             open: Arc::default(),
+            profiles,
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
@@ -218,12 +226,15 @@ impl ChromeDriver {
 
     /// Opens a new headless browser session with a fresh profile directory.
     pub async fn new_session(&self) -> Result<Session> {
-        let profile = tempfile::tempdir().map_err(|source| WebDriverError::Io {
-            path: std::env::temp_dir(),
-            source,
-        })?;
+        let profile = {
+            let open = lock(&self.open);
+            self.profiles
+                .path()
+                .join(format!("profile-{}", open.len() + 1))
+        };
+        let profile = unique_dir(profile)?;
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--user-data-dir={}", profile.display()));
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
@@ -255,9 +266,29 @@ impl ChromeDriver {
                 http: self.http.clone(),
                 base,
                 open: self.open.clone(),
-                _profile: profile,
             }),
         })
+    }
+}
+
+/// Creates `path`, or `path-2`, `path-3`, … if it exists.
+fn unique_dir(path: PathBuf) -> Result<PathBuf> {
+    let mut candidate = path.clone();
+    let mut n = 1;
+    loop {
+        match std::fs::create_dir(&candidate) {
+            Ok(()) => return Ok(candidate),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => {
+                n += 1;
+                candidate = PathBuf::from(format!("{}-{n}", path.display()));
+            }
+            Err(source) => {
+                return Err(WebDriverError::Io {
+                    path: candidate,
+                    source,
+                })
+            }
+        }
     }
 }
 
@@ -366,7 +397,6 @@ struct SessionInner {
     http: reqwest::Client,
     base: String,
     open: Arc<Mutex<Vec<String>>>,
-    _profile: tempfile::TempDir,
 }
 
 /// A browser session. Call [`Session::close`] at the end; a session left open is closed when
