@@ -8,6 +8,8 @@ need_pkgs=()
 command -v prometheus >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need_pkgs+=(prometheus-node-exporter)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_pkgs+=(chromium-driver)
+command -v vmagent >/dev/null 2>&1 || true  # benchmarks only (bench/), not needed by tests
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
     echo "scripts/test.sh: installing ${need_pkgs[*]} with apt-get" >&2
     SUDO=""
