@@ -182,7 +182,11 @@ fn resolver() -> Result<TokioResolver, String> {
         let ns = NameServerConfig::new(addr.ip(), true, vec![udp, tcp]);
         let config = ResolverConfig::from_name_servers(vec![ns]);
         let mut b = TokioResolver::builder_with_config(config, TokioRuntimeProvider::default());
-        b.options_mut().cache_size = 0;
+        let opts = b.options_mut();
+        opts.cache_size = 0;
+        // A local test server answers at once or not at all.
+        opts.timeout = StdDuration::from_secs(1);
+        opts.attempts = 1;
         return b
             .build()
             .map_err(|e| format!("cannot set up the DNS resolver: {e}"));
