@@ -11,7 +11,7 @@
 //! it. With no rules at all, samples are forwarded unchanged without touching the cache.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash};
+use std::hash::Hash;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -119,9 +119,52 @@ impl Arguments {
 /// What the rules made of a series: its new labels, or `None` when dropped.
 type Outcome = Option<Labels>;
 
+/// A cache key: a series' labels with their hash computed once (the shard and the map both
+/// use it, so a lookup hashes the labels a single time).
+#[derive(Clone)]
+struct SeriesKey {
+    hash: u64,
+    labels: Labels,
+}
+
+impl Hash for SeriesKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for SeriesKey {
+    fn eq(&self, other: &SeriesKey) -> bool {
+        self.hash == other.hash && self.labels == other.labels
+    }
+}
+
+impl Eq for SeriesKey {}
+
+/// Hands the precomputed hash of a [`SeriesKey`] to the map unchanged.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `SeriesKey`; fold anything else in for safety.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type PassThroughState = std::hash::BuildHasherDefault<PassThrough>;
+
 enum Shard {
-    Lru(LruCache<Labels, Outcome, ahash::RandomState>),
-    Ttl(HashMap<Labels, (Outcome, Instant), ahash::RandomState>),
+    Lru(LruCache<SeriesKey, Outcome, PassThroughState>),
+    Ttl(HashMap<SeriesKey, (Outcome, Instant), PassThroughState>),
 }
 
 /// The per-series cache of rule outcomes.
@@ -141,13 +184,11 @@ impl SeriesCache {
                     CacheMode::Lru(n) => {
                         let per = NonZeroUsize::new(n.div_ceil(SHARDS).max(1))
                             .unwrap_or(NonZeroUsize::MIN);
-                        let mut c = LruCache::unbounded_with_hasher(ahash::RandomState::new());
+                        let mut c = LruCache::unbounded_with_hasher(PassThroughState::default());
                         c.resize(per);
                         Shard::Lru(c)
                     }
-                    CacheMode::Ttl(_) => {
-                        Shard::Ttl(HashMap::with_hasher(ahash::RandomState::new()))
-                    }
+                    CacheMode::Ttl(_) => Shard::Ttl(HashMap::default()),
                 })
             })
             .collect();
@@ -159,22 +200,32 @@ impl SeriesCache {
         }
     }
 
-    fn shard(&self, labels: &Labels) -> std::sync::MutexGuard<'_, Shard> {
-        let mut h = self.hasher.build_hasher();
-        labels.hash(&mut h);
-        let i = (std::hash::Hasher::finish(&h) as usize) % SHARDS;
+    fn key(&self, labels: &Labels) -> SeriesKey {
+        SeriesKey {
+            hash: self.hasher.hash_one(labels),
+            labels: labels.clone(),
+        }
+    }
+
+    /// The shard of a key: bits the maps do not use for buckets or tags.
+    fn shard(&self, key: &SeriesKey) -> std::sync::MutexGuard<'_, Shard> {
+        let i = ((key.hash >> 32) as usize) % SHARDS;
         self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The cached outcome for `labels`, if any (an expired TTL entry is a miss).
     pub fn get(&self, labels: &Labels) -> Option<Outcome> {
-        match &mut *self.shard(labels) {
-            Shard::Lru(c) => c.get(labels).cloned(),
+        self.get_key(&self.key(labels))
+    }
+
+    fn get_key(&self, key: &SeriesKey) -> Option<Outcome> {
+        match &mut *self.shard(key) {
+            Shard::Lru(c) => c.get(key).cloned(),
             Shard::Ttl(m) => {
                 let CacheMode::Ttl(ttl) = self.mode else {
                     return None;
                 };
-                m.get(labels)
+                m.get(key)
                     .filter(|(_, at)| at.elapsed() < ttl)
                     .map(|(o, _)| o.clone())
             }
@@ -183,23 +234,32 @@ impl SeriesCache {
 
     /// Stores the outcome for `labels`.
     pub fn insert(&self, labels: Labels, outcome: Outcome) {
-        let mut s = self.shard(&labels);
+        let key = self.key(&labels);
+        self.insert_key(key, outcome);
+    }
+
+    fn insert_key(&self, key: SeriesKey, outcome: Outcome) {
+        let mut s = self.shard(&key);
         let delta = match &mut *s {
             Shard::Lru(c) => {
                 let before = c.len();
-                c.push(labels, outcome);
+                c.push(key, outcome);
                 c.len() as i64 - before as i64
             }
-            Shard::Ttl(m) => i64::from(m.insert(labels, (outcome, Instant::now())).is_none()),
+            Shard::Ttl(m) => i64::from(m.insert(key, (outcome, Instant::now())).is_none()),
         };
         self.size.fetch_add(delta, Ordering::Relaxed);
     }
 
     /// Forgets `labels`.
     pub fn remove(&self, labels: &Labels) {
-        let removed = match &mut *self.shard(labels) {
-            Shard::Lru(c) => c.pop(labels).is_some(),
-            Shard::Ttl(m) => m.remove(labels).is_some(),
+        self.remove_key(&self.key(labels));
+    }
+
+    fn remove_key(&self, key: &SeriesKey) {
+        let removed = match &mut *self.shard(key) {
+            Shard::Lru(c) => c.pop(key).is_some(),
+            Shard::Ttl(m) => m.remove(key).is_some(),
         };
         if removed {
             self.size.fetch_sub(1, Ordering::Relaxed);
@@ -241,7 +301,7 @@ impl SeriesCache {
 
 /// The component's metrics (upstream names).
 #[derive(Clone)]
-struct Metrics {
+pub struct RelabelMetrics {
     processed: Counter,
     written: Counter,
     cache_hits: Counter,
@@ -253,9 +313,9 @@ struct Metrics {
     forwarded: Counter,
 }
 
-impl Metrics {
-    fn register(ctx: &Context) -> Metrics {
-        let m = Metrics {
+impl Default for RelabelMetrics {
+    fn default() -> Self {
+        RelabelMetrics {
             processed: Counter::default(),
             written: Counter::default(),
             cache_hits: Counter::default(),
@@ -267,8 +327,15 @@ impl Metrics {
                 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
             ]),
             forwarded: Counter::default(),
-        };
-        ctx.with_metrics(|r| {
+        }
+    }
+}
+
+impl RelabelMetrics {
+    /// New metrics, registered in `r`.
+    pub fn registered(r: &mut prometheus_client::registry::Registry) -> RelabelMetrics {
+        let m = RelabelMetrics::default();
+        {
             r.register(
                 "prometheus_relabel_metrics_processed",
                 "Total number of metrics processed",
@@ -314,7 +381,7 @@ impl Metrics {
                 "Total number of samples sent to downstream components",
                 m.forwarded.clone(),
             );
-        });
+        }
         m
     }
 }
@@ -328,14 +395,67 @@ struct State {
     cache: Arc<SeriesCache>,
 }
 
-/// The receiver side: what `append` runs on.
-struct Pipeline {
+/// The sample path: relabels and forwards each batch appended to it (the component's
+/// `receiver`). Usable on its own, e.g. in benchmarks.
+pub struct RelabelPipeline {
     state: ArcSwap<State>,
-    metrics: Metrics,
+    metrics: RelabelMetrics,
     exited: AtomicBool,
 }
 
-impl Pipeline {
+impl RelabelPipeline {
+    /// A pipeline applying `rules` and forwarding to `forward_to`.
+    pub fn new(
+        rules: &[RelabelConfig],
+        mode: CacheMode,
+        forward_to: Vec<Receiver>,
+        metrics: RelabelMetrics,
+    ) -> Result<RelabelPipeline, ComponentError> {
+        let compiled = relabel_rules::compile(rules).map_err(ComponentError)?;
+        Ok(RelabelPipeline {
+            state: ArcSwap::from_pointee(State {
+                rules: compiled,
+                rule_configs: rules.to_vec(),
+                mode,
+                fanout: Fanout(forward_to),
+                cache: Arc::new(SeriesCache::new(mode)),
+            }),
+            metrics,
+            exited: AtomicBool::new(false),
+        })
+    }
+
+    /// The compiled rules in effect.
+    pub fn rules(&self) -> Rules {
+        self.state.load().rules.clone()
+    }
+
+    /// Applies new settings: the cache is kept when neither the rules nor the cache mode
+    /// changed.
+    pub fn update(
+        &self,
+        rules: &[RelabelConfig],
+        mode: CacheMode,
+        forward_to: Vec<Receiver>,
+    ) -> Result<(), ComponentError> {
+        let compiled = relabel_rules::compile(rules).map_err(ComponentError)?;
+        let old = self.state.load();
+        let cache = if old.mode == mode && old.rule_configs == rules {
+            old.cache.clone()
+        } else {
+            Arc::new(SeriesCache::new(mode))
+        };
+        self.metrics.cache_size.set(cache.len());
+        self.state.store(Arc::new(State {
+            rules: compiled,
+            rule_configs: rules.to_vec(),
+            mode,
+            fanout: Fanout(forward_to),
+            cache,
+        }));
+        Ok(())
+    }
+
     fn outcome(state: &State, labels: &Labels, lb: &mut LabelsBuilder) -> Outcome {
         lb.reset(labels.clone());
         if !state.rules.process(lb) {
@@ -346,7 +466,7 @@ impl Pipeline {
     }
 }
 
-impl Appendable for Pipeline {
+impl Appendable for RelabelPipeline {
     fn append(&self, batch: &[SamplePoint]) {
         if batch.is_empty() || self.exited.load(Ordering::Relaxed) {
             return;
@@ -361,21 +481,26 @@ impl Appendable for Pipeline {
         let (mut hits, mut misses) = (0u64, 0u64);
         let mut lb = LabelsBuilder::default();
         for s in batch {
-            let outcome = match state.cache.get(&s.labels) {
+            let key = state.cache.key(&s.labels);
+            let stale = is_stale_nan(s.value);
+            let outcome = match state.cache.get_key(&key) {
                 Some(o) => {
                     hits += 1;
+                    if stale {
+                        // The series ends: forward the marker, forget the series.
+                        state.cache.remove_key(&key);
+                    }
                     o
                 }
                 None => {
                     misses += 1;
                     let o = Self::outcome(&state, &s.labels, &mut lb);
-                    state.cache.insert(s.labels.clone(), o.clone());
+                    if !stale {
+                        state.cache.insert_key(key, o.clone());
+                    }
                     o
                 }
             };
-            if is_stale_nan(s.value) {
-                state.cache.remove(&s.labels);
-            }
             if let Some(labels) = outcome {
                 out.push(SamplePoint {
                     labels,
@@ -393,7 +518,7 @@ impl Appendable for Pipeline {
     }
 }
 
-impl Pipeline {
+impl RelabelPipeline {
     fn forward(&self, state: &State, batch: &[SamplePoint]) {
         self.metrics.written.inc_by(batch.len() as u64);
         let start = Instant::now();
@@ -408,17 +533,18 @@ impl Pipeline {
 /// The `prometheus.relabel` component.
 pub struct PrometheusRelabel {
     ctx: Context,
-    pipeline: Arc<Pipeline>,
+    pipeline: Arc<RelabelPipeline>,
     /// The exported receiver, built once so the export stays the same value.
     receiver: Value,
 }
 
 impl PrometheusRelabel {
-    fn publish(&self, rules: &Rules) {
+    fn publish(&self) {
+        let rules = self.pipeline.rules();
         self.ctx
             .set_exports_value(Value::Object(Object::ordered(vec![
                 (Key::from("receiver"), self.receiver.clone()),
-                (Key::from("rules"), RulesCapsule(rules.clone()).to_value()),
+                (Key::from("rules"), RulesCapsule(rules).to_value()),
             ])));
     }
 
@@ -433,46 +559,27 @@ impl Component for PrometheusRelabel {
 
     fn build(ctx: Context, args: Arguments) -> Result<Self, ComponentError> {
         let mode = args.cache_mode()?;
-        let rules = relabel_rules::compile(&args.rule).map_err(ComponentError)?;
-        let pipeline = Arc::new(Pipeline {
-            state: ArcSwap::from_pointee(State {
-                rules: rules.clone(),
-                rule_configs: args.rule.clone(),
-                mode,
-                fanout: Fanout(args.forward_to.clone()),
-                cache: Arc::new(SeriesCache::new(mode)),
-            }),
-            metrics: Metrics::register(&ctx),
-            exited: AtomicBool::new(false),
-        });
+        let metrics = ctx.with_metrics(RelabelMetrics::registered);
+        let pipeline = Arc::new(RelabelPipeline::new(
+            &args.rule,
+            mode,
+            args.forward_to,
+            metrics,
+        )?);
         let receiver = Receiver::new(pipeline.clone()).to_value();
         let c = PrometheusRelabel {
             ctx,
             pipeline,
             receiver,
         };
-        c.publish(&rules);
+        c.publish();
         Ok(c)
     }
 
     fn update(&self, args: Arguments) -> Result<(), ComponentError> {
         let mode = args.cache_mode()?;
-        let rules = relabel_rules::compile(&args.rule).map_err(ComponentError)?;
-        let old = self.pipeline.state.load();
-        let cache = if old.mode == mode && old.rule_configs == args.rule {
-            old.cache.clone()
-        } else {
-            Arc::new(SeriesCache::new(mode))
-        };
-        self.pipeline.metrics.cache_size.set(cache.len());
-        self.pipeline.state.store(Arc::new(State {
-            rules: rules.clone(),
-            rule_configs: args.rule,
-            mode,
-            fanout: Fanout(args.forward_to),
-            cache,
-        }));
-        self.publish(&rules);
+        self.pipeline.update(&args.rule, mode, args.forward_to)?;
+        self.publish();
         Ok(())
     }
 
