@@ -4,9 +4,9 @@
 //! it over the old path; a watch on the file itself would then follow the old inode and go
 //! silent. Watching the *directory* sees every create, write, rename and remove of the names in
 //! it, so a [`DirWatcher`] watches directories and keeps only the events about paths its filter
-//! accepts. Events are a hint, not the source of truth: callers also re-read on a timer, and
-//! directories that cannot be watched yet (missing, or the system ran out of watches) are
-//! retried by [`DirWatcher::rewatch`].
+//! accepts. Events are a hint, not the source of truth: callers also re-read on a timer and
+//! call [`DirWatcher::rewatch`] then, which re-establishes watches on directories that were
+//! missing, recreated, or could not be watched (the system ran out of watches).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,16 +59,14 @@ impl DirWatcher {
         w
     }
 
-    /// Tries again to watch the directories whose watch is not in place (a directory that did
-    /// not exist may have appeared). Cheap when everything is watched.
+    /// Watches every directory again: one that did not exist may have appeared, and one that
+    /// was deleted and recreated needs a new watch. Re-adding a live watch is a cheap no-op.
     pub fn rewatch(&mut self) {
         let Some(w) = self.watcher.as_mut() else {
             return;
         };
         for (dir, watched) in self.dirs.iter_mut() {
-            if !*watched {
-                *watched = w.watch(dir, RecursiveMode::NonRecursive).is_ok();
-            }
+            *watched = w.watch(dir, RecursiveMode::NonRecursive).is_ok();
         }
     }
 
