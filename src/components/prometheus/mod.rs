@@ -1,0 +1,4 @@
+//! `prometheus.*` components.
+
+pub mod exporter_self;
+pub mod relabel;
