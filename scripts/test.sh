@@ -19,5 +19,5 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
 fi
 
 export RIVER_CONFORMANCE_DIR="${RIVER_CONFORMANCE_DIR:-$(pwd)/../shared/conformance}"
-cargo build --release --bins
-cargo test --release -- --test-threads="${TEST_THREADS:-2}"
+cargo build --profile ci --bins
+cargo test --profile ci -- --test-threads="${TEST_THREADS:-2}"
