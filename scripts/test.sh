@@ -8,6 +8,8 @@ need_pkgs=()
 command -v prometheus >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v prometheus-node-exporter >/dev/null 2>&1 || need_pkgs+=(prometheus-node-exporter)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_pkgs+=(chromium-driver)
+command -v vmagent >/dev/null 2>&1 || true  # benchmarks only (bench/), not needed by tests
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
     echo "scripts/test.sh: installing ${need_pkgs[*]} with apt-get" >&2
     SUDO=""
@@ -17,5 +19,5 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
 fi
 
 export RIVER_CONFORMANCE_DIR="${RIVER_CONFORMANCE_DIR:-$(pwd)/../shared/conformance}"
-cargo build --release --bins
-cargo test --release -- --test-threads="${TEST_THREADS:-2}"
+cargo build --profile ci --bins
+cargo test --profile ci -- --test-threads="${TEST_THREADS:-2}"

@@ -30,8 +30,19 @@ enum Command {
         /// Files or directories (recursing into *.river and *.alloy); `-` or nothing reads stdin.
         paths: Vec<PathBuf>,
     },
+    /// Evaluate one expression with the standard library and the process environment.
+    Eval {
+        /// Output format.
+        #[arg(long = "format", value_enum, default_value = "river")]
+        format: cli::eval::Format,
+        /// The expression; `-` reads it from standard input.
+        expr: String,
+    },
     /// Check configurations and report every problem; exit 1 on any error.
     Validate {
+        /// Minimum stability level of components that may be used.
+        #[arg(long = "stability.level", default_value = "generally-available", value_parser = ["generally-available", "public-preview", "experimental"])]
+        stability: String,
         /// Configuration files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -56,7 +67,12 @@ fn main() -> ExitCode {
             };
             cli::fmt::run(&paths, mode)
         }
-        Command::Validate { paths } => cli::validate::run(&paths),
+        Command::Validate { paths, stability } => {
+            let level = river_agent::runtime::Stability::parse(&stability)
+                .unwrap_or(river_agent::runtime::Stability::GenerallyAvailable);
+            cli::validate::run(&paths, level)
+        }
+        Command::Eval { format, expr } => cli::eval::run(&expr, format),
     };
     match exit {
         Exit::Ok => ExitCode::SUCCESS,

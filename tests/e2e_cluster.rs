@@ -25,15 +25,17 @@ use prom_support::{now_secs, require, NodeExporter, Prometheus, Synth};
 const TARGETS: usize = 61;
 const INTERVAL_S: f64 = 2.0;
 
-fn config(node: &str, targets: &[String], rw: &str) -> String {
-    let list: Vec<String> = targets
-        .iter()
-        .map(|a| format!("{{\"__address__\" = \"{a}\", \"synth\" = \"1\"}}"))
-        .collect();
+/// The same configuration on every node but for the `scraped_by` external label (external
+/// labels are applied after scraping, so they do not change target keys).
+fn config(node: &str, sd_file: &std::path::Path, rw: &str) -> String {
     format!(
         r#"
+discovery.file "targets" {{
+  files = ["{}"]
+}}
+
 prometheus.scrape "synth" {{
-  targets = [{}]
+  targets = discovery.file.targets.targets
   forward_to = [prometheus.remote_write.out.receiver]
   job_name = "e2e"
   scrape_interval = "2s"
@@ -53,13 +55,13 @@ prometheus.remote_write "out" {{
   }}
 }}
 "#,
-        list.join(", ")
+        sd_file.display()
     )
 }
 
 struct Cluster {
     dir: std::path::PathBuf,
-    targets: Vec<String>,
+    sd_file: std::path::PathBuf,
     rw: String,
     seed: String,
 }
@@ -82,7 +84,7 @@ impl Cluster {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         Agent::start_on(
             &self.dir.join(name),
-            &config(name, &self.targets, &self.rw),
+            &config(name, &self.sd_file, &self.rw),
             port,
             &args,
         )
@@ -168,12 +170,16 @@ fn cluster_distributes_fails_over_and_rebalances() {
     };
     let node_exporter = NodeExporter::start(dir.path());
     let prom = Prometheus::start(&dir.path().join("prometheus"));
+    // One file_sd group with every synthetic target and the node_exporter.
     let mut targets = synth.addrs.clone();
     targets.push(node_exporter.addr.clone());
+    let sd_file = dir.path().join("cluster_targets.json");
+    let group = serde_json::json!([{ "targets": targets, "labels": { "synth": "1" } }]);
+    std::fs::write(&sd_file, group.to_string()).unwrap();
 
     let mut cl = Cluster {
         dir: dir.path().to_path_buf(),
-        targets,
+        sd_file,
         rw: prom.write_url(),
         seed: String::new(),
     };

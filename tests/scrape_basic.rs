@@ -84,12 +84,12 @@ fn scrape_forward_staleness_and_failures() {
         "{h:?}"
     );
     assert_eq!(h["x-prometheus-scrape-timeout-seconds"], "0.5");
-    assert!(h["user-agent"].starts_with("river-agent/"), "{h:?}");
+    assert!(h["user-agent"].starts_with("RiverAgent/"), "{h:?}");
     let h = rw.last_headers.lock().unwrap().clone();
     assert_eq!(h["content-encoding"], "snappy");
     assert_eq!(h["content-type"], "application/x-protobuf");
     assert_eq!(h["x-prometheus-remote-write-version"], "0.1.0");
-    assert!(h["user-agent"].starts_with("river-agent/"), "{h:?}");
+    assert!(h["user-agent"].starts_with("RiverAgent/"), "{h:?}");
 
     // A series that disappears gets one staleness marker.
     target.set(

@@ -1,6 +1,7 @@
 //! The `agent` subcommands. `main.rs` parses flags with clap and calls into here, so the
 //! commands' behaviour is library code that tests can reach.
 
+pub mod eval;
 pub mod files;
 pub mod fmt;
 pub mod report;

@@ -1,14 +1,19 @@
 //! `agent validate`: report every problem of one or more configurations, without running them.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::report::{print_diagnostics, Sources};
 use super::Exit;
+use crate::runtime::component::Stability;
+use crate::runtime::loader::{LoadOptions, Source};
 use crate::syntax::diag::Diagnostic;
 
-/// Checks each path (a file, or a directory holding a configuration's files) and prints every
-/// diagnostic. Exit 1 when any error was found.
-pub fn run(paths: &[PathBuf]) -> Exit {
+/// Checks each path (a file, or a directory holding a configuration's files): syntax, then the
+/// graph (unknown components, duplicates, references, cycles) and the arguments that do not
+/// depend on anything outside the files. Prints every diagnostic; exit 1 when any error was
+/// found. Nothing is started and neither the network nor the environment is touched.
+pub fn run(paths: &[PathBuf], stability: Stability) -> Exit {
     let mut sources = Sources::new();
     let mut diags: Vec<Diagnostic> = Vec::new();
     for path in paths {
@@ -19,6 +24,8 @@ pub fn run(paths: &[PathBuf]) -> Exit {
                 return Exit::Usage;
             }
         };
+        let mut parsed = Vec::new();
+        let mut parse_failed = false;
         for f in files {
             let name = f.display().to_string();
             let src = match std::fs::read(&f) {
@@ -28,10 +35,25 @@ pub fn run(paths: &[PathBuf]) -> Exit {
                     return Exit::Usage;
                 }
             };
-            if let Err(d) = crate::syntax::parse_file(&name, &src) {
-                diags.extend(d.0);
+            match crate::syntax::parse_file(&name, &src) {
+                Ok(ast) => parsed.push(Source {
+                    name: name.clone(),
+                    ast: Arc::new(ast),
+                }),
+                Err(d) => {
+                    diags.extend(d.0);
+                    parse_failed = true;
+                }
             }
             sources.insert(name, src);
+        }
+        if !parse_failed {
+            let opts = LoadOptions {
+                registry: crate::components::registry(),
+                stability,
+                scope_names: &[],
+            };
+            diags.extend(crate::runtime::check::check(&parsed, &opts));
         }
     }
     print_diagnostics(&sources, &diags);

@@ -77,7 +77,7 @@ pub fn format_file(ast: &Ast) -> String {
     let want = crate::syntax::dump::dump(ast);
     let mut out = checked(ast, first, &want);
     for _ in 0..MAX_PASSES {
-        let Ok(next_ast) = crate::syntax::parse_file(&ast.name, out.as_bytes()) else {
+        let Ok(next_ast) = reparse(ast, out.as_bytes()) else {
             break;
         };
         let next = with_newline(print_file(&next_ast));
@@ -94,19 +94,26 @@ fn with_newline(mut s: String) -> String {
     s
 }
 
-fn means(out: &str, want: &str) -> bool {
-    crate::syntax::parse_file("", out.as_bytes())
-        .is_ok_and(|a| crate::syntax::dump::dump(&a) == want)
+/// Parses printer output the way `like` was parsed (a file or a single expression).
+fn reparse(like: &Ast, src: &[u8]) -> Result<Ast, crate::syntax::Diagnostics> {
+    match like.root {
+        Root::File(_) => crate::syntax::parse_file(&like.name, src),
+        Root::Expr(_) => crate::syntax::parse_expression(src),
+    }
+}
+
+fn means(like: &Ast, out: &str, want: &str) -> bool {
+    reparse(like, out.as_bytes()).is_ok_and(|a| crate::syntax::dump::dump(&a) == want)
 }
 
 /// `out` if it means `want`; otherwise the exact-position print of `ast`; otherwise (a printer
 /// bug) the source unchanged, because changing the meaning of a file is never acceptable.
 fn checked(ast: &Ast, out: String, want: &str) -> String {
-    if means(&out, want) {
+    if means(ast, &out, want) {
         return out;
     }
     let exact = with_newline(print_with(ast, true));
-    if means(&exact, want) {
+    if means(ast, &exact, want) {
         return exact;
     }
     ast.source.to_string()

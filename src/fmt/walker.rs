@@ -141,12 +141,7 @@ impl<'a> Walker<'a, '_> {
                 self.p.set_pos(rbrack);
                 self.p.token("]");
             }
-            Expr::Call {
-                func,
-                lparen,
-                args,
-                rparen,
-            } => self.call(func, lparen, self.ast.list(args), rparen),
+            Expr::Call { func, args, rparen } => self.call(func, self.ast.list(args), rparen),
             Expr::Unary { op, op_pos, value } => {
                 self.p.set_pos(op_pos);
                 self.p.token(op.as_str());
@@ -268,10 +263,11 @@ impl<'a> Walker<'a, '_> {
         self.p.token("}");
     }
 
-    fn call(&mut self, func: ExprId, lparen: Offset, args: &[ExprId], rparen: Offset) {
+    fn call(&mut self, func: ExprId, args: &[ExprId], rparen: Offset) {
         self.expr(func);
         self.p.token("(");
-        let mut prev = lparen;
+        // `(` is on the line where the function expression ends.
+        let mut prev = self.ast.expr_last(func);
         for (i, &a) in args.iter().enumerate() {
             let mut added_newline = false;
             if self.different_lines(prev, self.ast.expr_start(a)) {

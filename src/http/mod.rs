@@ -4,6 +4,7 @@
 pub mod api;
 pub mod local;
 pub mod server;
+pub mod ui;
 
 use std::sync::{Arc, Mutex};
 
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(api::router())
         .with_state(state.clone())
         .merge(state.cluster.router())
+        .fallback_service(ui::router())
 }
 
 async fn ready(State(st): State<AppState>) -> Response {

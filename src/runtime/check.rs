@@ -12,12 +12,8 @@ const RUNTIME_DEPENDENT: &[&str] = &["env", "sys.env", "constants.hostname"];
 
 /// Checks `sources`; returns every diagnostic found (empty when the configuration is valid).
 pub fn check(sources: &[Source], opts: &LoadOptions<'_>) -> Vec<Diagnostic> {
-    let graph = match loader::load(sources, opts) {
-        Ok(g) => g,
-        Err(d) => return d.0,
-    };
+    let (graph, mut diags) = loader::load_partial(sources, opts);
     let scope = Scope::isolated();
-    let mut diags = Vec::new();
     for n in &graph.nodes {
         if !n.edges.is_empty()
             || n.external

@@ -149,6 +149,17 @@ fn name_diag(ast: &Ast, b: &Block, msg: String) -> Diagnostic {
 
 /// Builds the graph of `sources` (in the order given; callers sort files by name).
 pub fn load(sources: &[Source], opts: &LoadOptions<'_>) -> Result<Graph, Diagnostics> {
+    let (graph, diags) = load_partial(sources, opts);
+    if diags.is_empty() {
+        Ok(graph)
+    } else {
+        Err(Diagnostics(diags))
+    }
+}
+
+/// Like [`load`], but always returns the graph of the blocks that could be placed, with the
+/// diagnostics found (for reporting everything at once).
+pub fn load_partial(sources: &[Source], opts: &LoadOptions<'_>) -> (Graph, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut nodes: Vec<NodeSpec> = Vec::new();
     let mut by_id: HashMap<ComponentId, usize> = HashMap::new();
@@ -332,10 +343,7 @@ pub fn load(sources: &[Source], opts: &LoadOptions<'_>) -> Result<Graph, Diagnos
         }
     }
 
-    if !diags.is_empty() {
-        return Err(Diagnostics(diags));
-    }
-    debug_assert!(!in_cycle);
+    let _ = in_cycle;
 
     // Dependency order: dependencies first (reverse of the edge direction's topological order).
     let order = match petgraph::algo::toposort(&g, None) {
@@ -345,11 +353,14 @@ pub fn load(sources: &[Source], opts: &LoadOptions<'_>) -> Result<Graph, Diagnos
         }
         Err(_) => (0..nodes.len()).collect(),
     };
-    Ok(Graph {
-        nodes,
-        order,
-        by_id,
-    })
+    (
+        Graph {
+            nodes,
+            order,
+            by_id,
+        },
+        diags,
+    )
 }
 
 #[cfg(test)]

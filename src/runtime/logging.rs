@@ -24,6 +24,37 @@ pub struct LoggingArguments {
 }
 crate::river_schema!(LoggingArguments { attr? level, attr? format, attr? write_to });
 
+impl LoggingArguments {
+    /// Decodes and checks the block.
+    pub fn from_block(
+        ast: &Ast,
+        block: &Block,
+        scope: &Scope,
+    ) -> Result<LoggingArguments, Diagnostic> {
+        let args: LoggingArguments = decode_body(ast, ast.body(block.body), scope)?;
+        let pos = || ast.position(ast.block_start(block));
+        if !matches!(args.level.as_str(), "debug" | "info" | "warn" | "error") {
+            return Err(Diagnostic::error(
+                pos(),
+                format!(
+                    "unrecognized log level {:?} (use debug, info, warn or error)",
+                    args.level
+                ),
+            ));
+        }
+        if !matches!(args.format.as_str(), "logfmt" | "json") {
+            return Err(Diagnostic::error(
+                pos(),
+                format!(
+                    "unrecognized log format {:?} (use logfmt or json)",
+                    args.format
+                ),
+            ));
+        }
+        Ok(args)
+    }
+}
+
 fn default_level() -> String {
     "info".into()
 }
@@ -135,7 +166,7 @@ pub struct NoLogging;
 
 impl LoggingControl for NoLogging {
     fn apply(&self, ast: &Ast, block: &Block, scope: &Scope) -> Result<(), Diagnostic> {
-        decode_body::<LoggingArguments>(ast, ast.body(block.body), scope).map(|_| ())
+        LoggingArguments::from_block(ast, block, scope).map(|_| ())
     }
     fn reset(&self) {}
 }

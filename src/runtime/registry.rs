@@ -51,7 +51,25 @@ fn decode<C: Component>(
     block: &Block,
     scope: &Scope,
 ) -> Result<C::Arguments, EvalError> {
-    decode_body::<C::Arguments>(ast, ast.body(block.body), scope).map_err(EvalError::Arguments)
+    decode_body::<C::Arguments>(ast, ast.body(block.body), scope)
+        .map_err(|d| EvalError::Arguments(position_on_block(ast, block, d)))
+}
+
+/// Errors without a position (e.g. `missing required attribute`) are placed on the block, as
+/// upstream's validator does.
+pub fn position_on_block(ast: &Ast, block: &Block, mut d: Diagnostic) -> Diagnostic {
+    if !d.start.is_valid() {
+        d.start = ast.position(ast.block_start(block));
+        let last = match block.label {
+            Some(l) => l.end - 1,
+            None => ast
+                .block_name_frags(block)
+                .last()
+                .map_or(block.lbrace, |f| f.end - 1),
+        };
+        d.end = Some(ast.position(last));
+    }
+    d
 }
 
 impl<C: Component> DynComponent for Erased<C> {
@@ -109,7 +127,9 @@ fn build_erased<C: Component>(
 }
 
 fn check_erased<C: Component>(ast: &Ast, block: &Block, scope: &Scope) -> Result<(), Diagnostic> {
-    decode_body::<C::Arguments>(ast, ast.body(block.body), scope).map(|_| ())
+    decode_body::<C::Arguments>(ast, ast.body(block.body), scope)
+        .map(|_| ())
+        .map_err(|d| position_on_block(ast, block, d))
 }
 
 type BuildFn = fn(Context, &Ast, &Block, &Scope) -> Result<Arc<dyn DynComponent>, EvalError>;
@@ -193,7 +213,7 @@ impl Registry {
         let mut best: Option<(usize, &'static str)> = None;
         for cand in self.names() {
             let d = edit_distance(name, cand);
-            if d <= (cand.len() / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
+            if d <= (cand.len() / 6).max(2) && best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, cand));
             }
         }

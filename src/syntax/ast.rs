@@ -174,12 +174,11 @@ pub enum Expr {
         /// Offset of `]`.
         rbrack: Offset,
     },
-    /// `func(args)`; arguments in [`Ast::expr_lists`].
+    /// `func(args)`; arguments in [`Ast::expr_lists`]. The `(` is always on the line where
+    /// `func` ends (a line break there would end the statement), so its offset is not kept.
     Call {
         /// The function.
         func: ExprId,
-        /// Offset of `(`.
-        lparen: Offset,
         /// The arguments.
         args: ListRange,
         /// Offset of `)`.

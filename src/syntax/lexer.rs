@@ -81,9 +81,15 @@ enum Lexeme {
     Bool,
     #[token("null")]
     Null,
-    #[regex(r"[0-9]", number)]
-    #[regex(r"\.[0-9]", number)]
-    Number(Tok),
+    #[regex(r"[0-9]+")]
+    Number,
+    // Every float form; an exponent without digits is still a float (with an error).
+    #[regex(r"[0-9]+\.[0-9]*", float)]
+    #[regex(r"\.[0-9]+", float)]
+    #[regex(r"[0-9]+\.[0-9]*[eE][+-]?[0-9]*", float)]
+    #[regex(r"\.[0-9]+[eE][+-]?[0-9]*", float)]
+    #[regex(r"[0-9]+[eE][+-]?[0-9]*", float)]
+    Float,
     #[token("\"", double_quoted)]
     DoubleQuoted,
     #[token("`", raw_string)]
@@ -160,40 +166,15 @@ fn missing_second(lex: &mut Lex<'_>) {
     lex.extras.error(at, msg);
 }
 
-/// Finishes a number: digits, an optional fraction and an optional exponent.
-fn number(lex: &mut Lex<'_>) -> Tok {
-    let src = lex.source();
-    let start = lex.span().start;
-    let mut i = start;
-    let mut kind = Tok::Number;
-    let digits = |i: &mut usize| {
-        let from = *i;
-        while *i < src.len() && src[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - from
-    };
-    if src[i] != b'.' {
-        digits(&mut i);
-    }
-    if i < src.len() && src[i] == b'.' {
-        kind = Tok::Float;
-        i += 1;
-        digits(&mut i);
-    }
-    if i < src.len() && (src[i] | 0x20) == b'e' {
-        kind = Tok::Float;
-        i += 1;
-        if i < src.len() && (src[i] == b'+' || src[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
+/// Checks a float's exponent: `1e`, `1e+` have no digits (reported at the number's start).
+fn float(lex: &mut Lex<'_>) {
+    let text = lex.slice();
+    if let Some(e) = text.iter().position(|&b| b == b'e' || b == b'E') {
+        if !text[e + 1..].iter().any(|b| b.is_ascii_digit()) {
+            let start = lex.span().start;
             lex.extras.error(start, "exponent has no digits");
         }
     }
-    let end = lex.span().end;
-    lex.bump(i - end);
-    kind
 }
 
 /// Scans a quoted string body after its opening quote at `start`, up to and including `until`.
@@ -208,21 +189,28 @@ fn scan_string(
 ) -> usize {
     let mut i = start + 1;
     loop {
-        // Fast path: skip bytes that need no attention.
-        while i < src.len() {
-            let b = src[i];
-            if b == until || b == b'\\' || b == b'\n' || b == 0 || b >= 0x80 {
-                break;
+        // Fast path: jump to the next delimiter, backslash or newline, then check the bytes
+        // skipped for the rare ones that need a closer look (NUL, non-ASCII).
+        let next = if escapes {
+            memchr::memchr3(until, b'\\', b'\n', &src[i..])
+        } else {
+            memchr::memchr2(until, b'\n', &src[i..])
+        };
+        let stop = next.map_or(src.len(), |j| i + j);
+        let skipped = &src[i..stop];
+        if !skipped.is_ascii() || memchr::memchr(0, skipped).is_some() {
+            let mut k = i;
+            while k < stop {
+                k += ex.check_char(src, k);
             }
-            i += 1;
         }
+        i = stop;
         if i >= src.len() || (!multiline && src[i] == b'\n') {
             ex.error(start, "string literal not terminated");
             return i;
         }
         let b = src[i];
-        let w = ex.check_char(src, i);
-        i += w;
+        i += 1; // an ASCII byte: the delimiter, a backslash, or a newline in a raw string
         if b == until {
             return i;
         }
@@ -411,6 +399,7 @@ impl<'s> RawLexer<'s> {
 
     /// Upstream has decoded the character after each token by the time it returns the token;
     /// report that character's error now and remember not to report it twice.
+    #[inline(always)]
     fn read_ahead(ex: &mut Extras, src: &[u8], at: usize) {
         if at < src.len() && (src[at] == 0 || src[at] >= 0x80) && ex.early != Some(at as Offset) {
             ex.check_char(src, at);
@@ -443,6 +432,7 @@ impl<'s> RawLexer<'s> {
     }
 
     /// The next raw token, or `None` at end of input.
+    #[inline(always)]
     pub fn next_raw(&mut self) -> Option<RawToken> {
         if self.done {
             return None;
@@ -462,7 +452,8 @@ impl<'s> RawLexer<'s> {
                     Lexeme::Ident => RawKind::Tok(Tok::Ident),
                     Lexeme::Bool => RawKind::Tok(Tok::Bool),
                     Lexeme::Null => RawKind::Tok(Tok::Null),
-                    Lexeme::Number(t) => RawKind::Tok(t),
+                    Lexeme::Number => RawKind::Tok(Tok::Number),
+                    Lexeme::Float => RawKind::Tok(Tok::Float),
                     Lexeme::DoubleQuoted | Lexeme::RawString => RawKind::Tok(Tok::String),
                     Lexeme::SingleQuoted => RawKind::Tok(Tok::Illegal),
                     Lexeme::LineComment => RawKind::LineComment,

@@ -290,13 +290,23 @@ impl<'s> Parser<'s> {
         }
     }
 
-    fn push_expr(&mut self, e: Expr, children: &[ExprId]) -> ExprId {
-        let d = children
+    /// Depth of the deepest of `children` (0 for none).
+    fn depth_of(&self, children: &[ExprId]) -> u16 {
+        children
             .iter()
             .map(|c| self.expr_depth[c.0 as usize])
             .max()
             .unwrap_or(0)
-            + 1;
+    }
+
+    fn push_expr(&mut self, e: Expr, children: &[ExprId]) -> ExprId {
+        let d = self.depth_of(children);
+        self.push_expr_at_depth(e, d)
+    }
+
+    /// Adds `e` whose deepest child has depth `child_depth`.
+    fn push_expr_at_depth(&mut self, e: Expr, child_depth: u16) -> ExprId {
+        let d = child_depth + 1;
         if u32::from(d) > MAX_DEPTH {
             self.abort_too_deep();
         }
@@ -573,7 +583,7 @@ impl<'s> Parser<'s> {
                     );
                 }
                 Tok::LParen => {
-                    let lparen = self.expect(Tok::LParen).span.start;
+                    self.expect(Tok::LParen);
                     let args = if self.tok.kind != Tok::RParen {
                         self.parse_expression_list(Tok::RParen)
                     } else {
@@ -583,17 +593,16 @@ impl<'s> Parser<'s> {
                         }
                     };
                     let rparen = self.expect(Tok::RParen).span.start;
-                    let ids: Vec<ExprId> = self.expr_lists[args.indices()].to_vec();
-                    let mut children = ids;
-                    children.push(primary);
-                    primary = self.push_expr(
+                    let d = self
+                        .depth_of(&self.expr_lists[args.indices()])
+                        .max(self.depth_of(&[primary]));
+                    primary = self.push_expr_at_depth(
                         Expr::Call {
                             func: primary,
-                            lparen,
                             args,
                             rparen,
                         },
-                        &children,
+                        d,
                     );
                 }
                 Tok::String | Tok::LCurly => {
@@ -680,14 +689,14 @@ impl<'s> Parser<'s> {
                     }
                 };
                 let rbrack = self.expect(Tok::RBrack).span.start;
-                let children: Vec<ExprId> = self.expr_lists[elems.indices()].to_vec();
-                self.push_expr(
+                let d = self.depth_of(&self.expr_lists[elems.indices()]);
+                self.push_expr_at_depth(
                     Expr::Array {
                         lbrack,
                         elems,
                         rbrack,
                     },
-                    &children,
+                    d,
                 )
             }
             Tok::LCurly => {
@@ -703,17 +712,18 @@ impl<'s> Parser<'s> {
                     }
                 };
                 let rbrace = self.expect(Tok::RCurly).span.start;
-                let children: Vec<ExprId> = self.fields[fields.indices()]
+                let d = self.fields[fields.indices()]
                     .iter()
-                    .map(|f| f.value)
-                    .collect();
-                self.push_expr(
+                    .map(|f| self.expr_depth[f.value.0 as usize])
+                    .max()
+                    .unwrap_or(0);
+                self.push_expr_at_depth(
                     Expr::Object {
                         lbrace,
                         fields,
                         rbrace,
                     },
-                    &children,
+                    d,
                 )
             }
             _ => {

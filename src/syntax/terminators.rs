@@ -56,6 +56,7 @@ impl<'s> Scanner<'s> {
     }
 
     /// The next token. After `EOF` it keeps returning `EOF`.
+    #[inline]
     pub fn scan(&mut self) -> Token {
         if let Some(t) = self.pending.take() {
             return t;

@@ -1,6 +1,7 @@
 //! `prometheus.*` components.
 
-pub mod http_client_adapter;
+pub mod exporter_self;
 pub mod receive_http;
+pub mod relabel;
 pub mod remote_write;
 pub mod scrape;

@@ -5,7 +5,6 @@ use std::time::Duration as StdDuration;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::http_client_adapter::{Authorization, BasicAuth, ClientArgs, OAuth2, TlsConfig};
 use crate::eval::{Duration, Secret};
 use crate::prom::relabel::{RelabelConfig, Rules};
 
@@ -38,101 +37,55 @@ crate::river_schema!(Arguments {
     block? wal: WalArgs,
 });
 
-/// `endpoint { ... }`.
-#[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
-pub struct EndpointOptions {
-    /// Remote-write URL.
-    pub url: String,
-    /// Name in metrics (`remote_name`) and of the WAL reader; default: a hash of the URL.
-    #[serde(default)]
-    pub name: String,
-    /// Timeout of one request.
-    #[serde(default = "default_remote_timeout")]
-    pub remote_timeout: Duration,
-    /// Extra request headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, Secret>,
-    /// Accepted; exemplars do not reach remote write in this agent.
-    #[serde(default = "yes")]
-    pub send_exemplars: bool,
-    /// Accepted; native histograms are not scraped by this agent.
-    #[serde(default)]
-    pub send_native_histograms: bool,
-    /// Only `prometheus.WriteRequest` (remote write 1.0) is supported.
-    #[serde(default = "default_protobuf_message")]
-    pub protobuf_message: String,
-
-    /// HTTP client: `bearer_token`.
-    #[serde(default)]
-    pub bearer_token: Option<Secret>,
-    /// HTTP client: `bearer_token_file`.
-    #[serde(default)]
-    pub bearer_token_file: Option<String>,
-    /// HTTP client: `follow_redirects`.
-    #[serde(default = "yes")]
-    pub follow_redirects: bool,
-    /// HTTP client: `enable_http2` (off by default for remote write).
-    #[serde(default)]
-    pub enable_http2: bool,
-    /// HTTP client: `proxy_url`.
-    #[serde(default)]
-    pub proxy_url: Option<String>,
-    /// HTTP client: `no_proxy`.
-    #[serde(default)]
-    pub no_proxy: Option<String>,
-    /// HTTP client: `proxy_from_environment`.
-    #[serde(default)]
-    pub proxy_from_environment: bool,
-    /// HTTP client: `http_headers`.
-    #[serde(default)]
-    pub http_headers: Option<BTreeMap<String, Vec<Secret>>>,
-    /// HTTP client: `basic_auth`.
-    #[serde(default)]
-    pub basic_auth: Option<BasicAuth>,
-    /// HTTP client: `authorization`.
-    #[serde(default)]
-    pub authorization: Option<Authorization>,
-    /// HTTP client: `oauth2`.
-    #[serde(default)]
-    pub oauth2: Option<OAuth2>,
-    /// HTTP client: `tls_config`.
-    #[serde(default)]
-    pub tls_config: Option<TlsConfig>,
-
-    /// `queue_config`.
-    #[serde(default)]
-    pub queue_config: QueueOptions,
-    /// `metadata_config`.
-    #[serde(default)]
-    pub metadata_config: MetadataOptions,
-    /// `write_relabel_config` rules, applied per endpoint after external labels.
-    #[serde(default)]
-    pub write_relabel_config: Vec<WriteRelabelConfig>,
+crate::with_http_client_config! {
+    /// `endpoint { ... }` (the HTTP client settings are added by the macro; `enable_http2` is
+    /// off by default here).
+    #[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
+    pub struct EndpointOptions {
+        /// Remote-write URL.
+        pub url: String,
+        /// Name in metrics (`remote_name`) and of the WAL reader; default: a hash of the URL.
+        #[serde(default)]
+        pub name: String,
+        /// Timeout of one request.
+        #[serde(default = "default_remote_timeout")]
+        pub remote_timeout: Duration,
+        /// Extra request headers.
+        #[serde(default)]
+        pub headers: BTreeMap<String, Secret>,
+        /// Accepted; exemplars do not reach remote write in this agent.
+        #[serde(default = "yes")]
+        pub send_exemplars: bool,
+        /// Accepted; native histograms are not scraped by this agent.
+        #[serde(default)]
+        pub send_native_histograms: bool,
+        /// Only `prometheus.WriteRequest` (remote write 1.0) is supported.
+        #[serde(default = "default_protobuf_message")]
+        pub protobuf_message: String,
+        /// `queue_config`.
+        #[serde(default)]
+        pub queue_config: QueueOptions,
+        /// `metadata_config`.
+        #[serde(default)]
+        pub metadata_config: MetadataOptions,
+        /// `write_relabel_config` rules, applied per endpoint after external labels.
+        #[serde(default)]
+        pub write_relabel_config: Vec<RelabelConfig>,
+    }
+    schema {
+        attr url,
+        attr? name,
+        attr? remote_timeout,
+        attr? headers,
+        attr? send_exemplars,
+        attr? send_native_histograms,
+        attr? protobuf_message,
+        block? queue_config: QueueOptions,
+        block? metadata_config: MetadataOptions,
+        blocks write_relabel_config: RelabelConfig
+    }
+    enable_http2_default = "crate::components::common::http_client::default_false";
 }
-crate::river_schema!(EndpointOptions {
-    attr url,
-    attr? name,
-    attr? remote_timeout,
-    attr? headers,
-    attr? send_exemplars,
-    attr? send_native_histograms,
-    attr? protobuf_message,
-    attr? bearer_token,
-    attr? bearer_token_file,
-    attr? follow_redirects,
-    attr? enable_http2,
-    attr? proxy_url,
-    attr? no_proxy,
-    attr? proxy_from_environment,
-    attr? http_headers,
-    block? basic_auth: BasicAuth,
-    block? authorization: Authorization,
-    block? oauth2: OAuth2,
-    block? tls_config: TlsConfig,
-    block? queue_config: QueueOptions,
-    block? metadata_config: MetadataOptions,
-    blocks write_relabel_config: WriteRelabelConfig,
-});
 
 fn default_remote_timeout() -> Duration {
     secs(30)
@@ -251,68 +204,6 @@ impl Default for MetadataOptions {
     }
 }
 
-/// `write_relabel_config { ... }`: one relabel rule.
-#[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
-pub struct WriteRelabelConfig {
-    /// Source labels.
-    #[serde(default)]
-    pub source_labels: Option<Vec<String>>,
-    /// Separator.
-    #[serde(default = "default_separator")]
-    pub separator: String,
-    /// Regex.
-    #[serde(default = "default_regex")]
-    pub regex: String,
-    /// Target label.
-    #[serde(default)]
-    pub target_label: String,
-    /// Replacement.
-    #[serde(default = "default_replacement")]
-    pub replacement: String,
-    /// Modulus for hashmod.
-    #[serde(default)]
-    pub modulus: u64,
-    /// Action.
-    #[serde(default = "default_action")]
-    pub action: String,
-}
-crate::river_schema!(WriteRelabelConfig {
-    attr? source_labels,
-    attr? separator,
-    attr? regex,
-    attr? target_label,
-    attr? replacement,
-    attr? modulus,
-    attr? action,
-});
-
-fn default_separator() -> String {
-    crate::prom::relabel::DEFAULT_SEPARATOR.to_string()
-}
-fn default_regex() -> String {
-    crate::prom::relabel::DEFAULT_REGEX.to_string()
-}
-fn default_replacement() -> String {
-    crate::prom::relabel::DEFAULT_REPLACEMENT.to_string()
-}
-fn default_action() -> String {
-    crate::prom::relabel::DEFAULT_ACTION.to_string()
-}
-
-impl From<&WriteRelabelConfig> for RelabelConfig {
-    fn from(w: &WriteRelabelConfig) -> RelabelConfig {
-        RelabelConfig {
-            source_labels: w.source_labels.clone(),
-            separator: w.separator.clone(),
-            regex: w.regex.clone(),
-            target_label: w.target_label.clone(),
-            replacement: w.replacement.clone(),
-            modulus: w.modulus,
-            action: w.action.clone(),
-        }
-    }
-}
-
 /// `wal { ... }`.
 #[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
 pub struct WalArgs {
@@ -349,24 +240,6 @@ impl Default for WalArgs {
 }
 
 impl EndpointOptions {
-    /// The HTTP client part.
-    pub fn client_args(&self) -> ClientArgs<'_> {
-        ClientArgs {
-            bearer_token: self.bearer_token.as_ref(),
-            bearer_token_file: self.bearer_token_file.as_deref(),
-            basic_auth: self.basic_auth.as_ref(),
-            authorization: self.authorization.as_ref(),
-            oauth2: self.oauth2.as_ref(),
-            tls_config: self.tls_config.as_ref(),
-            follow_redirects: self.follow_redirects,
-            enable_http2: self.enable_http2,
-            proxy_url: self.proxy_url.as_deref(),
-            no_proxy: self.no_proxy.as_deref(),
-            proxy_from_environment: self.proxy_from_environment,
-            http_headers: self.http_headers.as_ref(),
-        }
-    }
-
     /// The name in metrics: `name`, or the first 6 hex digits of a hash of the URL.
     pub fn remote_name(&self) -> String {
         if !self.name.is_empty() {
@@ -404,9 +277,8 @@ impl EndpointOptions {
 
     /// Compiles the write relabel rules.
     pub fn rules(&self) -> Result<Rules, String> {
-        let configs: Vec<RelabelConfig> =
-            self.write_relabel_config.iter().map(Into::into).collect();
-        Rules::compile(&configs).map_err(|e| format!("write_relabel_config: {e}"))
+        crate::components::common::relabel_rules::compile(&self.write_relabel_config)
+            .map_err(|e| format!("write_relabel_config: {e}"))
     }
 
     /// Checks the endpoint.
@@ -453,7 +325,9 @@ impl EndpointOptions {
             reqwest::header::HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| format!("headers: invalid header name {k:?}"))?;
         }
-        self.client_args().validate()?;
+        self.http_client_config()
+            .validate()
+            .map_err(|e| e.to_string())?;
         self.rules()?;
         Ok(())
     }

@@ -37,7 +37,6 @@ use self::queue::{run_queue, QueueConfig};
 use self::sender::Sender;
 use self::shard::ShardSettings;
 use self::store::{WalAppender, WalStore};
-use super::http_client_adapter::{build_client, ClientDefaults};
 use crate::eval::Value;
 use crate::prom::wal::{ReaderStart, WalOptions};
 use crate::prom::{Labels, Receiver};
@@ -80,14 +79,10 @@ fn prepare(args: &Arguments, metrics: &RemoteWriteMetrics) -> Result<Prepared, C
     args.validate()?;
     let mut endpoints = Vec::new();
     for e in &args.endpoint {
-        let client = build_client(
-            &e.client_args(),
-            &ClientDefaults {
-                user_agent: super::scrape::user_agent(),
-                gzip: false,
-                timeout: None,
-            },
-        )?;
+        let client = e
+            .http_client_config()
+            .build(|b| b.no_gzip().tcp_nodelay(true))
+            .map_err(|e| ComponentError(e.to_string()))?;
         let q = &e.queue_config;
         let labels = EndpointLabels {
             remote_name: e.remote_name(),

@@ -2,11 +2,10 @@
 
 use std::time::Duration;
 
-use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE,
-};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 
 use super::arguments::EndpointOptions;
+use crate::components::common::http_client::{error_chain, HttpClient};
 use crate::prom::remote_write;
 
 /// What to do after a request.
@@ -32,10 +31,10 @@ pub enum SendOutcome {
 /// Sends bodies to one endpoint.
 #[derive(Clone)]
 pub struct Sender {
-    client: reqwest::Client,
+    client: HttpClient,
     url: String,
     headers: HeaderMap,
-    options: EndpointOptions,
+    retry_on_429: bool,
     timeout: Duration,
 }
 
@@ -58,7 +57,7 @@ pub fn parse_retry_after(v: &str) -> Option<Duration> {
 
 impl Sender {
     /// A sender for `options` using `client`.
-    pub fn new(client: reqwest::Client, options: &EndpointOptions) -> Result<Sender, String> {
+    pub fn new(client: HttpClient, options: &EndpointOptions) -> Result<Sender, String> {
         let mut headers = HeaderMap::new();
         headers.insert(
             CONTENT_ENCODING,
@@ -84,29 +83,25 @@ impl Sender {
             client,
             url: options.url.clone(),
             headers,
-            options: options.clone(),
+            retry_on_429: options.queue_config.retry_on_http_429,
             timeout: options.remote_timeout.to_std_saturating(),
         })
     }
 
     /// POSTs one compressed body.
     pub async fn send(&self, body: Vec<u8>) -> SendOutcome {
-        let mut req = self
-            .client
-            .post(&self.url)
-            .headers(self.headers.clone())
-            .timeout(self.timeout)
-            .body(body);
-        match self.options.client_args().auth_header() {
-            Ok(Some(h)) => req = req.header(AUTHORIZATION, h),
-            Ok(None) => {}
+        let req = match self.client.request(reqwest::Method::POST, &self.url).await {
+            Ok(r) => r
+                .headers(self.headers.clone())
+                .timeout(self.timeout)
+                .body(body),
             Err(e) => {
                 return SendOutcome::Retry {
-                    error: e,
+                    error: e.to_string(),
                     after: None,
                 }
             }
-        }
+        };
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -130,12 +125,7 @@ impl Sender {
             .trim()
             .to_string();
         let error = format!("server returned HTTP status {status}: {snippet}");
-        classify(
-            status.as_u16(),
-            self.options.queue_config.retry_on_http_429,
-            error,
-            after,
-        )
+        classify(status.as_u16(), self.retry_on_429, error, after)
     }
 }
 
@@ -151,20 +141,6 @@ pub fn classify(
     } else {
         SendOutcome::Drop { error }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

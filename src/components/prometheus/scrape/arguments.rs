@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::super::http_client_adapter::{Authorization, BasicAuth, ClientArgs, OAuth2, TlsConfig};
-use crate::eval::{Duration, Secret, Value};
+use crate::eval::{Duration, Value};
 use crate::prom::exposition::Format;
 use crate::prom::Receiver;
 
@@ -141,149 +140,101 @@ pub struct ClusteringBlock {
 }
 crate::river_schema!(ClusteringBlock { attr? enabled });
 
-/// The arguments of `prometheus.scrape`.
-#[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
-pub struct Arguments {
-    /// Targets to scrape (label maps with at least `__address__`).
-    pub targets: Vec<BTreeMap<String, String>>,
-    /// Where scraped samples go.
-    pub forward_to: Vec<Receiver>,
-    /// The `job` label; defaults to the component ID.
-    #[serde(default)]
-    pub job_name: String,
-    /// Let scraped labels win over target labels on conflict.
-    #[serde(default)]
-    pub honor_labels: bool,
-    /// Use timestamps exposed by the target.
-    #[serde(default = "yes")]
-    pub honor_timestamps: bool,
-    /// Staleness markers also for series with exposed timestamps.
-    #[serde(default)]
-    pub track_timestamps_staleness: bool,
-    /// URL parameters.
-    #[serde(default)]
-    pub params: BTreeMap<String, Vec<String>>,
-    /// How often to scrape.
-    #[serde(default = "default_interval")]
-    pub scrape_interval: Duration,
-    /// Per-scrape timeout (≤ interval).
-    #[serde(default = "default_timeout")]
-    pub scrape_timeout: Duration,
-    /// Protocols offered in `Accept`, in preference order.
-    #[serde(default = "default_protocols")]
-    pub scrape_protocols: Vec<String>,
-    /// Protocol assumed when the `Content-Type` is missing or unknown.
-    #[serde(default = "default_fallback")]
-    pub scrape_fallback_protocol: String,
-    /// Path of the metrics endpoint.
-    #[serde(default = "default_path")]
-    pub metrics_path: String,
-    /// `http` or `https`.
-    #[serde(default = "default_scheme")]
-    pub scheme: String,
-    /// Largest accepted (uncompressed) body; 0 = no limit.
-    #[serde(default)]
-    pub body_size_limit: ByteSize,
-    /// Samples per scrape above which the scrape fails; 0 = no limit.
-    #[serde(default)]
-    pub sample_limit: u32,
-    /// Targets above which every scrape fails; 0 = no limit.
-    #[serde(default)]
-    pub target_limit: u32,
-    /// Labels per series above which the scrape fails; 0 = no limit.
-    #[serde(default)]
-    pub label_limit: u32,
-    /// Label name length above which the scrape fails; 0 = no limit.
-    #[serde(default)]
-    pub label_name_length_limit: u32,
-    /// Label value length above which the scrape fails; 0 = no limit.
-    #[serde(default)]
-    pub label_value_length_limit: u32,
-    /// Ask for gzip.
-    #[serde(default = "yes")]
-    pub enable_compression: bool,
-    /// Also emit `scrape_timeout_seconds`, `scrape_sample_limit`, `scrape_body_size_bytes`.
-    #[serde(default)]
-    pub extra_metrics: bool,
-
-    /// HTTP client: `bearer_token`.
-    #[serde(default)]
-    pub bearer_token: Option<Secret>,
-    /// HTTP client: `bearer_token_file`.
-    #[serde(default)]
-    pub bearer_token_file: Option<String>,
-    /// HTTP client: `follow_redirects`.
-    #[serde(default = "yes")]
-    pub follow_redirects: bool,
-    /// HTTP client: `enable_http2`.
-    #[serde(default = "yes")]
-    pub enable_http2: bool,
-    /// HTTP client: `proxy_url`.
-    #[serde(default)]
-    pub proxy_url: Option<String>,
-    /// HTTP client: `no_proxy`.
-    #[serde(default)]
-    pub no_proxy: Option<String>,
-    /// HTTP client: `proxy_from_environment`.
-    #[serde(default)]
-    pub proxy_from_environment: bool,
-    /// HTTP client: `http_headers`.
-    #[serde(default)]
-    pub http_headers: Option<BTreeMap<String, Vec<Secret>>>,
-    /// HTTP client: `basic_auth`.
-    #[serde(default)]
-    pub basic_auth: Option<BasicAuth>,
-    /// HTTP client: `authorization`.
-    #[serde(default)]
-    pub authorization: Option<Authorization>,
-    /// HTTP client: `oauth2`.
-    #[serde(default)]
-    pub oauth2: Option<OAuth2>,
-    /// HTTP client: `tls_config`.
-    #[serde(default)]
-    pub tls_config: Option<TlsConfig>,
-
-    /// `clustering { enabled }`.
-    #[serde(default)]
-    pub clustering: ClusteringBlock,
+crate::with_http_client_config! {
+    /// The arguments of `prometheus.scrape` (the HTTP client settings are added by the macro).
+    #[derive(Deserialize, Serialize, Clone, PartialEq, Debug)]
+    pub struct Arguments {
+        /// Targets to scrape (label maps with at least `__address__`).
+        pub targets: Vec<BTreeMap<String, String>>,
+        /// Where scraped samples go.
+        pub forward_to: Vec<Receiver>,
+        /// The `job` label; defaults to the component ID.
+        #[serde(default)]
+        pub job_name: String,
+        /// Let scraped labels win over target labels on conflict.
+        #[serde(default)]
+        pub honor_labels: bool,
+        /// Use timestamps exposed by the target.
+        #[serde(default = "yes")]
+        pub honor_timestamps: bool,
+        /// Staleness markers also for series with exposed timestamps.
+        #[serde(default)]
+        pub track_timestamps_staleness: bool,
+        /// URL parameters.
+        #[serde(default)]
+        pub params: BTreeMap<String, Vec<String>>,
+        /// How often to scrape.
+        #[serde(default = "default_interval")]
+        pub scrape_interval: Duration,
+        /// Per-scrape timeout (≤ interval).
+        #[serde(default = "default_timeout")]
+        pub scrape_timeout: Duration,
+        /// Protocols offered in `Accept`, in preference order.
+        #[serde(default = "default_protocols")]
+        pub scrape_protocols: Vec<String>,
+        /// Protocol assumed when the `Content-Type` is missing or unknown.
+        #[serde(default = "default_fallback")]
+        pub scrape_fallback_protocol: String,
+        /// Path of the metrics endpoint.
+        #[serde(default = "default_path")]
+        pub metrics_path: String,
+        /// `http` or `https`.
+        #[serde(default = "default_scheme")]
+        pub scheme: String,
+        /// Largest accepted (uncompressed) body; 0 = no limit.
+        #[serde(default)]
+        pub body_size_limit: ByteSize,
+        /// Samples per scrape above which the scrape fails; 0 = no limit.
+        #[serde(default)]
+        pub sample_limit: u32,
+        /// Targets above which every scrape fails; 0 = no limit.
+        #[serde(default)]
+        pub target_limit: u32,
+        /// Labels per series above which the scrape fails; 0 = no limit.
+        #[serde(default)]
+        pub label_limit: u32,
+        /// Label name length above which the scrape fails; 0 = no limit.
+        #[serde(default)]
+        pub label_name_length_limit: u32,
+        /// Label value length above which the scrape fails; 0 = no limit.
+        #[serde(default)]
+        pub label_value_length_limit: u32,
+        /// Ask for gzip.
+        #[serde(default = "yes")]
+        pub enable_compression: bool,
+        /// Also emit `scrape_timeout_seconds`, `scrape_sample_limit`, `scrape_body_size_bytes`.
+        #[serde(default)]
+        pub extra_metrics: bool,
+        /// `clustering { enabled }`.
+        #[serde(default)]
+        pub clustering: ClusteringBlock,
+    }
+    schema {
+        attr targets,
+        attr forward_to,
+        attr? job_name,
+        attr? honor_labels,
+        attr? honor_timestamps,
+        attr? track_timestamps_staleness,
+        attr? params,
+        attr? scrape_interval,
+        attr? scrape_timeout,
+        attr? scrape_protocols,
+        attr? scrape_fallback_protocol,
+        attr? metrics_path,
+        attr? scheme,
+        attr? body_size_limit,
+        attr? sample_limit,
+        attr? target_limit,
+        attr? label_limit,
+        attr? label_name_length_limit,
+        attr? label_value_length_limit,
+        attr? enable_compression,
+        attr? extra_metrics,
+        block? clustering: ClusteringBlock
+    }
+    enable_http2_default = "crate::components::common::http_client::default_true";
 }
-
-crate::river_schema!(Arguments {
-    attr targets,
-    attr forward_to,
-    attr? job_name,
-    attr? honor_labels,
-    attr? honor_timestamps,
-    attr? track_timestamps_staleness,
-    attr? params,
-    attr? scrape_interval,
-    attr? scrape_timeout,
-    attr? scrape_protocols,
-    attr? scrape_fallback_protocol,
-    attr? metrics_path,
-    attr? scheme,
-    attr? body_size_limit,
-    attr? sample_limit,
-    attr? target_limit,
-    attr? label_limit,
-    attr? label_name_length_limit,
-    attr? label_value_length_limit,
-    attr? enable_compression,
-    attr? extra_metrics,
-    attr? bearer_token,
-    attr? bearer_token_file,
-    attr? follow_redirects,
-    attr? enable_http2,
-    attr? proxy_url,
-    attr? no_proxy,
-    attr? proxy_from_environment,
-    attr? http_headers,
-    block? basic_auth: BasicAuth,
-    block? authorization: Authorization,
-    block? oauth2: OAuth2,
-    block? tls_config: TlsConfig,
-    block? clustering: ClusteringBlock,
-});
 
 fn yes() -> bool {
     true
@@ -328,24 +279,6 @@ pub struct Validated {
 }
 
 impl Arguments {
-    /// The HTTP client part.
-    pub fn client_args(&self) -> ClientArgs<'_> {
-        ClientArgs {
-            bearer_token: self.bearer_token.as_ref(),
-            bearer_token_file: self.bearer_token_file.as_deref(),
-            basic_auth: self.basic_auth.as_ref(),
-            authorization: self.authorization.as_ref(),
-            oauth2: self.oauth2.as_ref(),
-            tls_config: self.tls_config.as_ref(),
-            follow_redirects: self.follow_redirects,
-            enable_http2: self.enable_http2,
-            proxy_url: self.proxy_url.as_deref(),
-            no_proxy: self.no_proxy.as_deref(),
-            proxy_from_environment: self.proxy_from_environment,
-            http_headers: self.http_headers.as_ref(),
-        }
-    }
-
     /// Checks what upstream checks after decoding; `job` is the effective job name for
     /// messages.
     pub fn validate(&self, job: &str) -> Result<Validated, String> {
@@ -398,7 +331,9 @@ impl Arguments {
                 self.metrics_path
             ));
         }
-        self.client_args().validate()?;
+        self.http_client_config()
+            .validate()
+            .map_err(|e| e.to_string())?;
         Ok(Validated {
             interval,
             timeout,

@@ -7,9 +7,10 @@ use std::time::Duration;
 use std::io::Read;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING};
+use reqwest::header::{HeaderValue, ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING};
 
 use super::target::ScrapeTarget;
+use crate::components::common::http_client::{error_chain, HttpClient};
 use crate::runtime::component::LocalHttp;
 
 /// What a successful fetch returns.
@@ -47,12 +48,10 @@ pub enum FetchError {
 /// The per-component pieces a fetch needs.
 #[derive(Clone)]
 pub struct Fetcher {
-    /// The HTTP client.
-    pub client: reqwest::Client,
+    /// The HTTP client (transport, credentials, headers).
+    pub client: HttpClient,
     /// `Accept` header value.
     pub accept: HeaderValue,
-    /// Produces the `Authorization` header for a request.
-    pub auth: Arc<dyn Fn() -> Result<Option<HeaderValue>, String> + Send + Sync>,
     /// Body size limit in bytes (0 = none), on the decompressed body.
     pub body_size_limit: u64,
     /// Ask for gzip (`enable_compression`). Bodies are decompressed here rather than by the
@@ -112,9 +111,11 @@ impl Fetcher {
                 content_type: ct,
             });
         }
-        let mut req = self
+        let req = self
             .client
             .get(&target.url)
+            .await
+            .map_err(|e| FetchError::Auth(e.to_string()))?
             .header(ACCEPT, self.accept.clone())
             .header(
                 ACCEPT_ENCODING,
@@ -124,9 +125,6 @@ impl Fetcher {
                 "X-Prometheus-Scrape-Timeout-Seconds",
                 format!("{}", target.timeout.as_secs_f64()),
             );
-        if let Some(auth) = (self.auth)().map_err(FetchError::Auth)? {
-            req = req.header(AUTHORIZATION, auth);
-        }
         let mut resp = req
             .send()
             .await
@@ -180,21 +178,6 @@ pub fn gunzip(compressed: &[u8], limit: u64) -> Result<Bytes, FetchError> {
         return Err(FetchError::BodySizeLimit(limit));
     }
     Ok(Bytes::from(out))
-}
-
-/// An error with its causes, e.g. "error sending request: connection refused".
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let m = c.to_string();
-        if !s.contains(&m) {
-            s.push_str(": ");
-            s.push_str(&m);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -38,7 +38,6 @@ use self::metrics::ScrapeMetrics;
 use self::scrape_loop::LoopSettings;
 use self::series_cache::LabelLimits;
 use self::target::{ScrapeTarget, TargetDefaults};
-use super::http_client_adapter::{build_client, ClientDefaults};
 use crate::cluster::keys::TargetKey;
 use crate::cluster::membership::ClusterView;
 use crate::prom::Fanout;
@@ -46,9 +45,7 @@ use crate::runtime::component::{Component, ComponentError, Context};
 use crate::runtime::health::Health;
 
 /// The `User-Agent` of scrapes and remote writes.
-pub fn user_agent() -> String {
-    format!("river-agent/{}", env!("CARGO_PKG_VERSION"))
-}
+pub use crate::components::common::http_client::USER_AGENT;
 
 /// Arguments turned into what the loops need (built in `build`/`update`, where errors can
 /// still be reported on the block).
@@ -82,20 +79,15 @@ impl Scrape {
             args.job_name.clone()
         };
         let v = args.validate(&job)?;
-        let client = build_client(
-            &args.client_args(),
-            &ClientDefaults {
-                user_agent: user_agent(),
-                gzip: false,
-                timeout: None,
-            },
-        )?;
-        let auth_args = args.clone();
+        // Bodies are decompressed by the fetcher (every gzip member), not by the client.
+        let client = args
+            .http_client_config()
+            .build(|b| b.no_gzip().tcp_nodelay(true))
+            .map_err(|e| ComponentError(e.to_string()))?;
         let fetcher = Fetcher {
             client,
             accept: HeaderValue::from_str(&v.accept)
                 .map_err(|_| ComponentError::from("invalid Accept header"))?,
-            auth: Arc::new(move || auth_args.client_args().auth_header()),
             body_size_limit: args.body_size_limit.0,
             gzip: args.enable_compression,
             memory_addr: ctx.memory_addr.clone(),

@@ -546,9 +546,10 @@ mod tests {
             extra_metrics: false,
             fallback: Format::PrometheusText,
             fetcher: Fetcher {
-                client: reqwest::Client::new(),
+                client: crate::components::common::http_client::HttpClientConfig::default()
+                    .build(|b| b)
+                    .unwrap(),
                 accept: reqwest::header::HeaderValue::from_static("*/*"),
-                auth: Arc::new(|| Ok(None)),
                 body_size_limit: 0,
                 gzip: true,
                 memory_addr: "agent.internal:12345".into(),

@@ -1,0 +1,3 @@
+//! `local.*` components: values read from the machine the agent runs on.
+
+pub mod file;
