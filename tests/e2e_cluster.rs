@@ -1,4 +1,5 @@
-//! The end-to-end clustering story with real parts: three `agent` processes with clustering,
+//! The end-to-end clustering story with real parts: three `agent` processes with clustering
+//! (`discovery.file` → `prometheus.scrape` with `clustering` → `prometheus.remote_write`),
 //! 60 synthetic targets (`synth_targets.py`) plus a real node_exporter, and a real Prometheus
 //! as the remote-write receiver, checked with PromQL:
 //!
