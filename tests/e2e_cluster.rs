@@ -283,6 +283,23 @@ fn cluster_distributes_fails_over_and_rebalances() {
         moved.iter().all(|i| owner_abd[*i] == "d"),
         "targets moved between old nodes: {moved:?}"
     );
+    // The old owners stopped without staleness markers: their last `up` samples are still
+    // visible to an instant query (a marker would end the series at once).
+    let stale_ended: Vec<&String> = moved
+        .iter()
+        .filter(|i| {
+            let q = format!(
+                "up{{job=\"e2e\",instance=\"{}\",scraped_by=\"{}\"}}",
+                i, owner_ab[**i]
+            );
+            prom.query(&q, None).is_empty()
+        })
+        .copied()
+        .collect();
+    assert!(
+        stale_ended.is_empty(),
+        "moved targets got staleness markers: {stale_ended:?}"
+    );
     let to_d = moved.len();
     eprintln!("{to_d} of {TARGETS} targets moved to d");
     assert!(

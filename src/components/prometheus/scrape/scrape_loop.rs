@@ -696,6 +696,42 @@ mod tests {
         assert!(status.last_error.is_some());
     }
 
+    /// Runs a loop on an unreachable target until it has reported once, stops it, and
+    /// returns the staleness markers sent on the way out.
+    async fn markers_on_stop(stale_on_stop: bool) -> usize {
+        let c = Arc::new(Collect::default());
+        let mut t = (*target()).clone();
+        t.interval = Duration::from_millis(100);
+        t.timeout = Duration::from_millis(50);
+        let cfg = Arc::new(LoopConfig {
+            target: Arc::new(t),
+            settings: Arc::new(settings(Fanout(vec![Receiver::new(c.clone())]))),
+        });
+        let (_tx, rx) = watch::channel(cfg);
+        let stop = CancellationToken::new();
+        let flag = Arc::new(AtomicBool::new(stale_on_stop));
+        let status = Arc::new(Mutex::new(TargetStatus::default()));
+        let task = tokio::spawn(run_loop(rx, stop.clone(), flag, status));
+        while c.0.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.cancel();
+        task.await.unwrap();
+        let batches = c.0.lock().unwrap();
+        batches
+            .iter()
+            .flatten()
+            .filter(|p| is_stale_nan(p.value))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn end_of_run_markers_only_when_asked() {
+        // Removed target: markers for its synthetic series. Moved target: none.
+        assert_eq!(markers_on_stop(true).await, 5);
+        assert_eq!(markers_on_stop(false).await, 0);
+    }
+
     #[test]
     fn slots_are_phase_aligned() {
         let iv = Duration::from_secs(10);
