@@ -108,6 +108,10 @@ impl WalStore {
         {
             let mut g = self.lock();
             let inner = &mut *g;
+            // Without endpoints nobody would ever read (or release) the records.
+            if inner.wal.readers().next().is_none() {
+                return;
+            }
             for chunk in batch.chunks(MAX_SAMPLES_PER_RECORD) {
                 let first = inner.next_seq;
                 let res = inner
@@ -212,6 +216,16 @@ mod tests {
         let mut reg = prometheus_client::registry::Registry::default();
         let m = RemoteWriteMetrics::new(&mut reg);
         let store = WalStore::open(dir.path(), WalOptions::default(), m.clone()).unwrap();
+        // No reader yet: nothing is written.
+        store.append(
+            &[SamplePoint {
+                labels: Labels::from_pairs([("__name__", "x")]),
+                timestamp_ms: 1,
+                value: 1.0,
+            }],
+            &Labels::empty(),
+        );
+        assert_eq!(store.with_wal(|w| w.stats().total_bytes), 0);
         store
             .with_wal(|w| w.add_reader("r", ReaderStart::Newest))
             .unwrap();
