@@ -381,7 +381,13 @@ def main():
                  "(`synth_targets.py`), a real Prometheus as remote-write receiver, each agent alone on "
                  "one CPU. CPU seconds are for the measurement window; peak RSS is `VmHWM` summed over "
                  "the instances; samples/s are appended by the receiver. One shared 2-core machine: "
-                 "figures are indicative, compare rows of the same run.\n")
+                 "figures are indicative, compare rows of the same run.\n\n"
+                 "Where river-agent's resources go (perf and heaptrack, same load): memory is mostly the "
+                 "per-target series caches, about 0.9 KB per series, nearly all of it label strings "
+                 "(`prom::Labels` keeps two `String`s per label, the target labels copied into every "
+                 "series); a label set stored as one buffer would cut that roughly threefold. CPU is "
+                 "spread over gzip inflate, snappy (WAL records and requests), parsing and the HTTP "
+                 "client.\n")
         if MARK_BEGIN in text and MARK_END in text:
             pre, rest = text.split(MARK_BEGIN, 1)
             old, post = rest.split(MARK_END, 1)
