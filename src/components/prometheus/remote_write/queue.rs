@@ -246,7 +246,11 @@ impl Queue {
         }
         self.expected_seq = Some(decoded.first_seq + n);
         self.read_samples += n;
-        let shard_count = self.shards.txs.len().max(1);
+        let shard_count = self.shards.txs.len();
+        if shard_count == 0 {
+            // Only while stopping: the record stays unacknowledged in the WAL.
+            return Err(());
+        }
         for s in decoded.samples {
             let Some(labels) = self.series(&s.labels) else {
                 self.cfg.metrics.samples_dropped.inc();
