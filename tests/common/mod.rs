@@ -89,3 +89,4 @@ pub fn agent_bin() -> PathBuf {
 }
 
 pub mod agent;
+pub mod proxy;
