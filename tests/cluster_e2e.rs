@@ -13,11 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cluster_support::{
-    cl, metrics, participants, peers, range, wait_until, Cluster, JoinStyle,
-};
+use cluster_support::{cl, metrics, participants, peers, range, wait_until, Cluster, JoinStyle};
 use common::agent::get;
-use common::proxy::{Network, Proxy};
+use common::proxy::{dialers_of, Network, Proxy};
 
 /// Generous bound for anything that should take a few seconds (loaded CI machines).
 const CONVERGE: Duration = Duration::from_secs(60);
@@ -71,7 +69,12 @@ fn crash_is_detected_and_restarted_node_rejoins() {
     println!("kill -9 of 1 of 3 nodes: removed from every peer list after {t:?}");
     for i in [0, 1] {
         let m = metrics(&c.nodes[i].listen).unwrap();
-        assert!(m.must("cluster_node_gossip_received_events_total", &[cl(), ("event", "node_leave")]) >= 1.0);
+        assert!(
+            m.must(
+                "cluster_node_gossip_received_events_total",
+                &[cl(), ("event", "node_leave")]
+            ) >= 1.0
+        );
     }
 
     // Restarted after it was declared down: it rejoins under the same name.
@@ -150,7 +153,10 @@ fn graceful_stop_passes_through_terminating_and_leaves() {
                             "not terminating".to_string()
                         }
                     });
-                    for (src, v) in [(format!("{addr} peers"), api), (format!("{addr} gauge"), gauge)] {
+                    for (src, v) in [
+                        (format!("{addr} peers"), api),
+                        (format!("{addr} gauge"), gauge),
+                    ] {
                         let Some(v) = v else { continue };
                         if last.get(&src) != Some(&v) {
                             last.insert(src.clone(), v.clone());
@@ -267,7 +273,10 @@ fn duplicate_node_name_is_refused() {
         let m = metrics(&dup_addr).unwrap();
         assert_eq!(m.must("cluster_node_name_conflict", &[cl()]), 1.0);
         assert_eq!(m.must("cluster_ready_for_traffic", &[cl()]), 0.0);
-        assert_eq!(m.must("cluster_node_info", &[cl(), ("state", "viewer")]), 1.0);
+        assert_eq!(
+            m.must("cluster_node_info", &[cl(), ("state", "viewer")]),
+            1.0
+        );
         assert_eq!(get(&dup_addr, "/-/ready").0, 503);
         // The original is unaffected.
         assert_eq!(get(&original, "/-/ready").0, 200);
@@ -315,7 +324,11 @@ fn wait_for_size_gates_readiness() {
         for i in 0..2 {
             let m = metrics(&c.nodes[i].listen).unwrap();
             assert_eq!(m.must("cluster_minimum_size", &[cl()]), 3.0);
-            assert_eq!(m.must("cluster_ready_for_traffic", &[cl()]), 0.0, "node {i}");
+            assert_eq!(
+                m.must("cluster_ready_for_traffic", &[cl()]),
+                0.0,
+                "node {i}"
+            );
         }
         std::thread::sleep(Duration::from_millis(300));
     }
@@ -342,7 +355,11 @@ fn wait_for_size_gates_readiness() {
     let first = wait_until(
         CONVERGE,
         "the lone node's metrics",
-        || metrics(&addr).and_then(|m| m.get("cluster_ready_for_traffic", &[cl()])).is_some(),
+        || {
+            metrics(&addr)
+                .and_then(|m| m.get("cluster_ready_for_traffic", &[cl()]))
+                .is_some()
+        },
         || solo.describe(),
     );
     let m = metrics(&addr).unwrap();
@@ -359,9 +376,14 @@ fn wait_for_size_gates_readiness() {
     );
     let waited = started.elapsed();
     println!("wait-timeout=3s: ready {waited:?} after start");
-    assert!(waited >= Duration::from_secs(3), "ready before the timeout: {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(3),
+        "ready before the timeout: {waited:?}"
+    );
     assert_eq!(
-        metrics(&addr).unwrap().must("cluster_node_peers", &[cl(), ("state", "participant")]),
+        metrics(&addr)
+            .unwrap()
+            .must("cluster_node_peers", &[cl(), ("state", "participant")]),
         1.0
     );
 }
@@ -377,8 +399,34 @@ fn partition_heals_by_itself() {
     let p = peers(&c.nodes[0].listen).unwrap();
     for n in &c.nodes {
         let proxy = n.proxy.as_ref().unwrap().addr.to_string();
-        assert!(p.iter().any(|x| x.name == n.name && x.addr == proxy), "{p:?}");
+        assert!(
+            p.iter().any(|x| x.name == n.name && x.addr == proxy),
+            "{p:?}"
+        );
     }
+
+    // No node dials another directly: all gossip crosses the proxies.
+    let pids: Vec<u32> = c
+        .nodes
+        .iter()
+        .filter_map(|n| n.agent.child.as_ref().map(|ch| ch.id()))
+        .collect();
+    for n in &c.nodes {
+        let port: u16 = n.listen.rsplit(':').next().unwrap().parse().unwrap();
+        assert_eq!(
+            dialers_of(port, &pids),
+            Vec::<u32>::new(),
+            "{} is dialled directly",
+            n.name
+        );
+    }
+
+    // Control: the proxies (in this process) do hold connections to the listeners.
+    let me = [std::process::id()];
+    assert!(c.nodes.iter().any(|n| {
+        let port: u16 = n.listen.rsplit(':').next().unwrap().parse().unwrap();
+        !dialers_of(port, &me).is_empty()
+    }));
 
     c.net.partition(&[&[0, 1], &[2, 3]]);
     let split = Instant::now();
@@ -391,7 +439,11 @@ fn partition_heals_by_itself() {
     println!("partition 2|2: each side dropped the other after {t:?}");
     // Stay split a little longer than a rejoin interval: rejoins across the cut fail.
     std::thread::sleep(Duration::from_secs(6));
-    assert!(c.all_see(&[0, 1], &[0, 1]) && c.all_see(&[2, 3], &[2, 3]), "{}", c.describe());
+    assert!(
+        c.all_see(&[0, 1], &[0, 1]) && c.all_see(&[2, 3], &[2, 3]),
+        "{}",
+        c.describe()
+    );
 
     c.net.heal();
     let t = c.wait_converged(&range(4), &range(4), CONVERGE);
@@ -435,7 +487,8 @@ fn proxy_cuts_and_heals() {
     };
     let dial = || {
         let s = std::net::TcpStream::connect(proxy.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
         s
     };
     let mut s = dial();
@@ -462,4 +515,3 @@ fn proxy_cuts_and_heals() {
     assert!(roundtrip(&mut s4));
     drop(proxy);
 }
-

@@ -182,7 +182,10 @@ pub fn wait_until(
             return start.elapsed();
         }
         if start.elapsed() > timeout {
-            panic!("timed out after {timeout:?} waiting for {what}\n{}", context());
+            panic!(
+                "timed out after {timeout:?} waiting for {what}\n{}",
+                context()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -222,8 +225,11 @@ pub struct Cluster {
     proxied: bool,
     join: JoinStyle,
     extra: Vec<String>,
-    /// Listen and advertise addresses reserved for every node index (for `JoinStyle::All`).
+    /// Listen port and proxy reserved for every node index (the proxy moves into its
+    /// [`Node`] when the node starts).
     planned: Vec<(u16, Option<Proxy>)>,
+    /// Address every node index advertises (its proxy's, or its own).
+    advertised: Vec<String>,
 }
 
 impl Cluster {
@@ -234,14 +240,21 @@ impl Cluster {
         let planned = (0..capacity)
             .map(|i| {
                 let port = free_port();
-                let proxy = proxied.then(|| {
-                    Proxy::start(&net, i, SocketAddr::from(([127, 0, 0, 1], port)))
-                });
+                let proxy = proxied
+                    .then(|| Proxy::start(&net, i, SocketAddr::from(([127, 0, 0, 1], port))));
                 (port, proxy)
+            })
+            .collect::<Vec<(u16, Option<Proxy>)>>();
+        let advertised = planned
+            .iter()
+            .map(|(port, proxy)| match proxy {
+                Some(p) => p.addr.to_string(),
+                None => format!("127.0.0.1:{port}"),
             })
             .collect();
         Cluster {
             nodes: Vec::new(),
+            advertised,
             net,
             dir: tempfile::tempdir().expect("temp dir"),
             proxied,
@@ -257,10 +270,7 @@ impl Cluster {
     }
 
     fn advertise_of(&self, i: NodeId) -> String {
-        match &self.planned[i].1 {
-            Some(p) => p.addr.to_string(),
-            None => format!("127.0.0.1:{}", self.planned[i].0),
-        }
+        self.advertised[i].clone()
     }
 
     /// Starts the next node (index = number of nodes so far) with extra `flags`.
@@ -341,7 +351,10 @@ impl Cluster {
     /// Whether every node in `nodes` lists exactly `expected` as participants (and nothing
     /// else as a member).
     pub fn all_see(&self, nodes: &[NodeId], expected: &[NodeId]) -> bool {
-        let want: BTreeSet<String> = expected.iter().map(|&j| self.nodes[j].name.clone()).collect();
+        let want: BTreeSet<String> = expected
+            .iter()
+            .map(|&j| self.nodes[j].name.clone())
+            .collect();
         nodes.iter().all(|&i| {
             peers(&self.nodes[i].listen)
                 .is_some_and(|p| participants(&p) == want && members(&p) == want)

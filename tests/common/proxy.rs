@@ -357,6 +357,28 @@ fn discard(mut s: TcpStream) {
     while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
 }
 
+/// The processes among `pids` holding a TCP connection to `127.0.0.1:port`: used to check that
+/// nodes talk to each other only through their proxies.
+pub fn dialers_of(port: u16, pids: &[u32]) -> Vec<u32> {
+    let target = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return Vec::new();
+    };
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.len() >= 10 && parse_proc_addr(f[2]) == Some(target) && f[9] != "0")
+                .then(|| format!("socket:[{}]", f[9]))
+        })
+        .collect();
+    pids.iter()
+        .copied()
+        .filter(|&pid| inodes.iter().any(|i| process_holds(pid, i)))
+        .collect()
+}
+
 /// The inode of the socket whose local address is `peer` and remote address is `local`
 /// (the dialling end of a connection accepted on `local`), from `/proc/net/tcp`.
 fn socket_inode(peer: SocketAddr, local: SocketAddr) -> Option<u64> {
