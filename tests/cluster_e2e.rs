@@ -515,3 +515,138 @@ fn proxy_cuts_and_heals() {
     assert!(roundtrip(&mut s4));
     drop(proxy);
 }
+
+/// A CA and one certificate for `agents.internal` (server and client use), made with the
+/// openssl CLI in `dir`; `None` when openssl is missing. Returns (ca, cert, key) paths.
+fn make_certs(dir: &std::path::Path) -> Option<[String; 3]> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca = [
+        &["req", "-x509"][..],
+        &key,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=e2e-ca",
+        ],
+    ]
+    .concat();
+    let csr = [
+        &["req"][..],
+        &key,
+        &[
+            "-keyout",
+            "key.pem",
+            "-out",
+            "req.csr",
+            "-subj",
+            "/CN=agents.internal",
+        ],
+    ]
+    .concat();
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:agents.internal\nextendedKeyUsage=serverAuth,clientAuth\n",
+    )
+    .ok()?;
+    let sign = [
+        "x509",
+        "-req",
+        "-in",
+        "req.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+    ];
+    (run(&ca) && run(&csr) && run(&sign))
+        .then(|| ["ca.pem", "cert.pem", "key.pem"].map(|f| dir.join(f).display().to_string()))
+}
+
+/// Three nodes serving HTTPS and gossiping over TLS, as documented in docs/clustering.md.
+#[test]
+fn tls_cluster_converges() {
+    let certs_dir = tempfile::tempdir().unwrap();
+    let Some([ca, cert, key]) = make_certs(certs_dir.path()) else {
+        eprintln!("openssl is not installed: skipping the TLS cluster test");
+        return;
+    };
+    let flags = [
+        format!("--server.http.tls-cert-file={cert}"),
+        format!("--server.http.tls-key-file={key}"),
+        "--cluster.enable-tls".to_string(),
+        format!("--cluster.tls-ca-path={ca}"),
+        format!("--cluster.tls-cert-path={cert}"),
+        format!("--cluster.tls-key-path={key}"),
+        "--cluster.tls-server-name=agents.internal".to_string(),
+    ];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let mut c = Cluster::new(3, false, JoinStyle::First, &flags);
+    for _ in 0..3 {
+        c.start_node(&[]);
+    }
+    // The HTTP API is HTTPS now: read the peer lists with a client trusting the test CA.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let root = reqwest::Certificate::from_pem(&std::fs::read(&ca).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([root])
+        .resolve("agents.internal", "127.0.0.1:0".parse().unwrap())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let https_participants = |listen: &str| -> Option<Vec<String>> {
+        let port = listen.rsplit(':').next()?;
+        let url = format!("https://agents.internal:{port}/api/v0/web/peers");
+        let body: serde_json::Value = rt.block_on(async {
+            let bytes = client.get(&url).send().await.ok()?.bytes().await.ok()?;
+            serde_json::from_slice(&bytes).ok()
+        })?;
+        let mut names: Vec<String> = body
+            .as_array()?
+            .iter()
+            .filter(|p| p["state"] == "participant")
+            .filter_map(|p| p["name"].as_str().map(str::to_string))
+            .collect();
+        names.sort();
+        Some(names)
+    };
+    let want: Vec<String> = (0..3).map(Cluster::name).collect();
+    let t = wait_until(
+        CONVERGE,
+        "three TLS nodes to converge",
+        || {
+            c.nodes
+                .iter()
+                .all(|n| https_participants(&n.listen).as_ref() == Some(&want))
+        },
+        || c.describe(),
+    );
+    println!("3 TLS nodes converged {t:?} after the last start");
+    // Plain HTTP is not served any more.
+    assert_ne!(get(&c.nodes[0].listen, "/api/v0/web/peers").0, 200);
+}
