@@ -655,3 +655,93 @@ fn tls_cluster_converges() {
     // Plain HTTP is not served any more.
     assert_ne!(get(&c.nodes[0].listen, "/api/v0/web/peers").0, 200);
 }
+
+/// A node restarted on a new address (a rescheduled pod) waits as a viewer until the old
+/// process is confirmed gone, so the name never works twice; then it takes over.
+#[test]
+fn restart_on_new_address_waits_for_the_old_identity() {
+    let mut c = Cluster::new(4, false, JoinStyle::All, &[]);
+    for _ in 0..3 {
+        c.start_node(&[]);
+    }
+    c.wait_converged(&range(3), &range(3), CONVERGE);
+    c.nodes[2].agent.kill9();
+    let moved = c.start_named("node-2", &[]);
+    let new_addr = c.nodes[moved].advertise.clone();
+    let observers = [0, 1, moved];
+    let mut saw_waiting = false;
+    let t = wait_until(
+        DETECT,
+        "the moved node to take over its name",
+        || {
+            let lists: Vec<_> = observers
+                .iter()
+                .filter_map(|&i| peers(&c.nodes[i].listen))
+                .collect();
+            for p in &lists {
+                let working = p
+                    .iter()
+                    .filter(|p| p.name == "node-2" && p.state != "viewer")
+                    .count();
+                assert!(working <= 1, "two node-2 work at once: {p:?}");
+            }
+            if let Some(p) = peers(&c.nodes[moved].listen) {
+                let me = p.iter().find(|p| p.is_self).map(|p| p.state.clone());
+                if p.iter().filter(|p| p.name == "node-2").count() == 2 {
+                    assert_eq!(
+                        me.as_deref(),
+                        Some("viewer"),
+                        "works while the old one is listed: {p:?}"
+                    );
+                    saw_waiting = true;
+                }
+            }
+            lists.len() == 3
+                && lists.iter().all(|p| {
+                    let n2: Vec<_> = p.iter().filter(|p| p.name == "node-2").collect();
+                    n2.len() == 1 && n2[0].addr == new_addr && n2[0].state == "participant"
+                })
+        },
+        || c.describe(),
+    );
+    println!("node-2 moved to a new address: participant everywhere after {t:?} (saw it wait: {saw_waiting})");
+    let m = metrics(&c.nodes[moved].listen).unwrap();
+    assert_eq!(m.must("cluster_node_name_conflict", &[cl()]), 0.0);
+}
+
+/// Nodes with another `--cluster.name` are refused and counted; gossip also works over
+/// HTTP/1.1 (`--cluster.peer-http-version=http1`).
+#[test]
+fn other_cluster_name_is_refused_and_http1_gossip_works() {
+    let mut c = Cluster::new(
+        3,
+        false,
+        JoinStyle::First,
+        &["--cluster.peer-http-version=http1"],
+    );
+    c.start_node(&[]);
+    c.start_node(&[]);
+    let t = c.wait_converged(&range(2), &range(2), CONVERGE);
+    println!("2 nodes gossiping over HTTP/1.1 converged after {t:?}");
+
+    let stranger = c.start_in("elsewhere", "stranger", &[]);
+    let addr = c.nodes[stranger].listen.clone();
+    wait_until(
+        CONVERGE,
+        "the stranger to give up joining",
+        || {
+            metrics(&addr).is_some_and(|m| {
+                m.get(
+                    "cluster_node_join_failing",
+                    &[("cluster_name", "elsewhere")],
+                ) == Some(1.0)
+            })
+        },
+        || c.describe(),
+    );
+    let m = metrics(&c.nodes[0].listen).unwrap();
+    assert!(m.must("cluster_transport_rx_wrong_cluster_total", &[cl()]) >= 1.0);
+    assert!(c.all_see(&range(2), &range(2)), "{}", c.describe());
+    let p = peers(&addr).unwrap();
+    assert_eq!(p.len(), 1, "the stranger is alone: {p:?}");
+}

@@ -281,6 +281,11 @@ impl Cluster {
 
     /// Starts the next node under `name` (which may repeat another node's name).
     pub fn start_named(&mut self, name: &str, flags: &[&str]) -> NodeId {
+        self.start_in(CLUSTER_NAME, name, flags)
+    }
+
+    /// Starts the next node under `name` with `--cluster.name=cluster_name`.
+    pub fn start_in(&mut self, cluster_name: &str, name: &str, flags: &[&str]) -> NodeId {
         let i = self.nodes.len();
         assert!(i < self.planned.len(), "cluster planned for fewer nodes");
         let port = self.planned[i].0;
@@ -296,7 +301,7 @@ impl Cluster {
         let mut args = vec![
             "--cluster.enabled".to_string(),
             format!("--cluster.node-name={name}"),
-            format!("--cluster.name={CLUSTER_NAME}"),
+            format!("--cluster.name={cluster_name}"),
             format!("--cluster.advertise-address={advertise}"),
             "--cluster.max-join-peers=0".to_string(),
         ];
