@@ -9,7 +9,9 @@
 //! crashes per size, default 3), `CLUSTER_BENCH_WINDOW` (seconds of steady-state traffic
 //! sampled per size, default 60).
 //!
-//! Every node sits behind a counting proxy (`tests/common/proxy.rs`) and advertises it, so
+//! Every node lists every node as join address (like one DNS name for all), with the default
+//! `--cluster.max-join-peers` (5) and `--cluster.rejoin-interval` (60s). Every node sits behind
+//! a counting proxy (`tests/common/proxy.rs`) and advertises it, so
 //! the wire bytes (HTTP framing and sync exchanges included) are measured next to the
 //! agent's own `cluster_transport_{tx,rx}_bytes_total` (SWIM packet payloads only).
 #![cfg(target_os = "linux")]
@@ -19,7 +21,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use cluster_support::{cl, metrics, peers, range, wait_until, Cluster, JoinStyle};
+use cluster_support::{cl, metrics, peers, range, Cluster, JoinStyle};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -114,7 +116,17 @@ struct Row {
 }
 
 fn measure(size: usize, trials: usize, window: Duration) -> Row {
-    let mut c = Cluster::new(size, true, JoinStyle::All, &[]);
+    // Every node lists every node (like one DNS name for all), with the default
+    // max-join-peers and rejoin interval.
+    let mut c = Cluster::new(
+        size,
+        true,
+        JoinStyle::All,
+        &[
+            "--cluster.max-join-peers=5",
+            "--cluster.rejoin-interval=60s",
+        ],
+    );
     for _ in 0..size - 1 {
         c.start_node(&[]);
     }

@@ -303,8 +303,15 @@ impl Cluster {
             format!("--cluster.node-name={name}"),
             format!("--cluster.name={cluster_name}"),
             format!("--cluster.advertise-address={advertise}"),
-            "--cluster.max-join-peers=0".to_string(),
         ];
+        // Contact every join address unless the cluster's flags say otherwise.
+        if !self
+            .extra
+            .iter()
+            .any(|f| f.starts_with("--cluster.max-join-peers"))
+        {
+            args.push("--cluster.max-join-peers=0".to_string());
+        }
         if !join.is_empty() {
             args.push(format!("--cluster.join-addresses={}", join.join(",")));
         }
