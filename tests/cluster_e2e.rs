@@ -745,3 +745,32 @@ fn other_cluster_name_is_refused_and_http1_gossip_works() {
     let p = peers(&addr).unwrap();
     assert_eq!(p.len(), 1, "the stranger is alone: {p:?}");
 }
+
+/// Stopping every node at once (a whole deployment going away): each exits cleanly, without
+/// waiting forever for peers that are leaving too.
+#[test]
+fn whole_cluster_stops_at_once() {
+    let mut c = Cluster::new(3, false, JoinStyle::First, &[]);
+    for _ in 0..3 {
+        c.start_node(&[]);
+    }
+    c.wait_converged(&range(3), &range(3), CONVERGE);
+    let start = Instant::now();
+    for n in &c.nodes {
+        n.agent.signal("TERM");
+    }
+    for n in c.nodes.iter_mut() {
+        let st = n.agent.stop(Duration::from_secs(30));
+        let st = st.unwrap_or_else(|| panic!("{} did not exit:\n{}", n.name, n.agent.logs()));
+        assert!(st.success(), "{}: {st}\n{}", n.name, n.agent.logs());
+        assert!(
+            n.agent.logs().contains("left the cluster"),
+            "{}",
+            n.agent.logs()
+        );
+    }
+    println!(
+        "3 nodes stopped at once: all exited after {:?}",
+        start.elapsed()
+    );
+}
