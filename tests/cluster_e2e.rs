@@ -774,3 +774,25 @@ fn whole_cluster_stops_at_once() {
         start.elapsed()
     );
 }
+
+/// A node frozen (SIGSTOP) longer than failure detection is dropped; once it resumes
+/// (SIGCONT) it learns it was declared down, rejoins under a renewed identity and works again.
+#[test]
+fn frozen_node_is_dropped_and_comes_back() {
+    let mut c = Cluster::new(3, false, JoinStyle::First, &[]);
+    for _ in 0..3 {
+        c.start_node(&[]);
+    }
+    c.wait_converged(&range(3), &range(3), CONVERGE);
+    c.nodes[2].agent.signal("STOP");
+    let t = c.wait_converged(&[0, 1], &[0, 1], DETECT);
+    println!("frozen node dropped after {t:?}");
+    c.nodes[2].agent.signal("CONT");
+    let t = c.wait_converged(&range(3), &range(3), CONVERGE);
+    println!("resumed node back as participant everywhere after {t:?}");
+    let logs = c.nodes[2].agent.logs();
+    assert!(
+        logs.contains("rejoined the cluster after being declared down"),
+        "{logs}"
+    );
+}
