@@ -796,3 +796,40 @@ fn frozen_node_is_dropped_and_comes_back() {
         "{logs}"
     );
 }
+
+/// Settings that would silently isolate a node refuse to start instead, with a clear error.
+#[test]
+fn unusable_cluster_flags_refuse_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "--cluster.enabled",
+                "--cluster.advertise-interfaces=nosuchif0",
+            ],
+            "cannot infer the address to advertise",
+        ),
+        (
+            &["--cluster.enabled", "--cluster.discover-peers=provider=aws"],
+            "--cluster.discover-peers is not supported",
+        ),
+        (
+            &["--cluster.enabled", "--cluster.enable-tls"],
+            "--cluster.enable-tls requires",
+        ),
+    ];
+    for (i, (flags, message)) in cases.iter().enumerate() {
+        let mut a = common::agent::Agent::start(
+            &dir.path().join(i.to_string()),
+            cluster_support::CONFIG,
+            flags,
+        );
+        let st = common::agent::wait_for(Duration::from_secs(20), || {
+            a.child.as_mut().and_then(|c| c.try_wait().ok().flatten())
+        })
+        .unwrap_or_else(|| panic!("{flags:?}: still running:\n{}", a.logs()));
+        assert!(!st.success(), "{flags:?}: {st}");
+        assert!(a.logs().contains(message), "{flags:?}:\n{}", a.logs());
+        a.child = None;
+    }
+}
