@@ -274,10 +274,13 @@ fn serve(net: Network, proxy: u64, to: NodeId, target: SocketAddr, client: TcpSt
     };
     let _ = client.set_nodelay(true);
     let upstream = TcpStream::connect_timeout(&target, Duration::from_secs(2)).ok();
-    let mut sockets = vec![client.try_clone().expect("clone client socket")];
-    if let Some(u) = &upstream {
-        let _ = u.set_nodelay(true);
-        sockets.push(u.try_clone().expect("clone upstream socket"));
+    // Handles for closing the connection from outside (partition, heal, proxy drop).
+    let mut sockets = Vec::new();
+    for s in std::iter::once(&client).chain(upstream.as_ref()) {
+        match s.try_clone() {
+            Ok(c) => sockets.push(c),
+            Err(_) => return,
+        }
     }
     let conn = Arc::new(Conn {
         from,
@@ -286,46 +289,38 @@ fn serve(net: Network, proxy: u64, to: NodeId, target: SocketAddr, client: TcpSt
         black_hole: AtomicBool::new(false),
         sockets,
     });
-    net.register(conn.clone());
+    let black_hole = net.register(conn.clone());
     let Some(upstream) = upstream else {
-        // The node is down: behave like a closed port once the connection is not cut.
-        if !conn.black_hole.load(Ordering::SeqCst) {
-            conn.close();
-        } else {
+        // The node is down: a closed port, unless the connection is cut anyway.
+        if black_hole {
             discard(client);
+        } else {
+            conn.close();
         }
         net.forget(&conn);
         return;
     };
-    let (c2, u2) = (
-        client.try_clone().expect("clone"),
-        upstream.try_clone().expect("clone"),
-    );
+    let _ = upstream.set_nodelay(true);
+    let (Ok(c2), Ok(u2)) = (client.try_clone(), upstream.try_clone()) else {
+        conn.close();
+        net.forget(&conn);
+        return;
+    };
     let (net2, conn2) = (net.clone(), conn.clone());
     let back = thread::spawn(move || {
-        pump(
-            &net2,
-            &conn2,
-            u2,
-            c2,
-            Link {
-                from,
-                to,
-                dir: Direction::Response,
-            },
-        )
-    });
-    pump(
-        &net,
-        &conn,
-        client,
-        upstream,
-        Link {
+        let link = Link {
             from,
             to,
-            dir: Direction::Request,
-        },
-    );
+            dir: Direction::Response,
+        };
+        pump(&net2, &conn2, u2, c2, link)
+    });
+    let link = Link {
+        from,
+        to,
+        dir: Direction::Request,
+    };
+    pump(&net, &conn, client, upstream, link);
     let _ = back.join();
     net.forget(&conn);
 }
