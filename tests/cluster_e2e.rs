@@ -1,9 +1,11 @@
-//! Clusters of real `agent` processes on loopback: convergence, crash detection, restart,
-//! graceful leave, name conflicts, wait-for-size, and a network partition that heals.
+//! Clusters of real `agent` processes on loopback: convergence, crash detection, restarts,
+//! freezing, graceful leave, name conflicts, wait-for-size, TLS and HTTP/1.1 gossip, and a
+//! network partition (made by fault-injecting proxies, `common/proxy.rs`) that heals.
 //!
 //! Membership and readiness are checked through `/api/v0/web/peers`, `/metrics` and
-//! `/-/ready`, as an operator would. Durations are printed (`--nocapture`), never asserted.
-//! The heavier measurements live in `tests/cluster_bench.rs` (ignored tests).
+//! `/-/ready`, as an operator would. Durations are printed (`--nocapture`) and only bounded
+//! by generous timeouts, never asserted as performance (the one lower bound checked is that
+//! a wait timeout does not end early). Heavier measurements: `tests/cluster_bench.rs`.
 #![cfg(target_os = "linux")]
 
 mod cluster_support;
