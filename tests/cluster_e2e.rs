@@ -179,6 +179,20 @@ fn graceful_stop_passes_through_terminating_and_leaves() {
     let exited = start.elapsed();
     assert!(status.success(), "{status}:\n{}", c.nodes[2].agent.logs());
     let t = c.wait_converged(&[0, 1], &[0, 1], CONVERGE);
+    // The watcher polls on its own schedule: give it time to see what wait_converged saw
+    // before stopping it, or it may be stopped between two polls and miss the departure.
+    let _ = wait_until(
+        Duration::from_secs(10),
+        "the watcher to observe node-2 gone",
+        || {
+            obs.lock()
+                .unwrap()
+                .seen
+                .iter()
+                .any(|(_, src, v)| src.ends_with("peers") && v == "gone")
+        },
+        || c.describe(),
+    );
     stop.store(true, Ordering::SeqCst);
     watcher.join().unwrap();
     println!(
