@@ -1,0 +1,875 @@
+//! The web UI end to end: real headless Chromium (through chromedriver) against real
+//! `agent run` processes. Every page is compared with what the live JSON API of the same agent
+//! answers; links and the top bar navigate; the clustering page of a three-node cluster lists
+//! every node and shows a `kill -9`ed node gone on the surviving nodes. Performance figures for
+//! big configurations are printed (never asserted), and an ignored test regenerates the
+//! screenshots in `docs/screenshots/`.
+//!
+//! Skips loudly without chromium/chromedriver, and fails instead with `RIVER_BROWSER_REQUIRED=1`.
+//!
+//! ```text
+//! cargo test --test ui_e2e                                    # pages, links, three-node cluster
+//! cargo test --test ui_e2e -- --ignored --nocapture perf_     # performance figures
+//! cargo test --test ui_e2e -- --ignored --nocapture screenshots   # docs/screenshots/*.png
+//! ```
+
+mod common;
+#[path = "common/webdriver.rs"]
+mod webdriver;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::agent::{free_port, get, get_json, wait_for, Agent};
+use serde_json::{json, Value};
+use webdriver::{ChromeDriver, Session};
+
+/// One browser test at a time: the machine has two cores.
+static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Deadline for things that must happen eventually (never a performance assertion).
+const WAIT: Duration = Duration::from_secs(30);
+
+/// How long a dead node may take to disappear from the peers of the others: failure detection
+/// is about 10–16 s (2 s probes, 8 s suspicion); generous for a loaded machine.
+const DEATH_WAIT: Duration = Duration::from_secs(90);
+
+/// Poll period of the pages under test (the UI's default is 5 s).
+const POLL_MS: u32 = 500;
+
+// ---------------------------------------------------------------------------------------------
+// Agents and configurations
+// ---------------------------------------------------------------------------------------------
+
+/// A small pipeline with every kind of edge: files read, targets discovered and relabelled,
+/// receivers chained, a secret, and a component that is unhealthy.
+fn demo_config(dir: &Path) -> String {
+    std::fs::write(dir.join("token.txt"), "first-token").unwrap();
+    std::fs::write(dir.join("password.txt"), "hunter2").unwrap();
+    std::fs::write(
+        dir.join("targets.json"),
+        r#"[{"targets": ["10.0.0.1:9100", "10.0.0.2:9100"], "labels": {"env": "prod", "zone": "eu-west-1"}},
+            {"targets": ["10.0.0.3:9100"], "labels": {"env": "dev"}}]"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("broken.json"), "this is not JSON").unwrap();
+    let d = dir.display();
+    format!(
+        r#"local.file "token" {{
+	filename = "{d}/token.txt"
+}}
+
+local.file "password" {{
+	filename  = "{d}/password.txt"
+	is_secret = true
+}}
+
+discovery.file "nodes" {{
+	files = ["{d}/targets.json"]
+}}
+
+discovery.file "broken" {{
+	files = ["{d}/broken.json"]
+}}
+
+discovery.relabel "prod" {{
+	targets = discovery.file.nodes.targets
+
+	rule {{
+		source_labels = ["env"]
+		regex         = "prod"
+		action        = "keep"
+	}}
+
+	rule {{
+		target_label = "token"
+		replacement  = local.file.token.content
+	}}
+}}
+
+prometheus.exporter.self "agent" {{ }}
+
+prometheus.relabel "sink" {{
+	forward_to = []
+
+	rule {{
+		action = "labeldrop"
+		regex  = "tmp_.*"
+	}}
+}}
+
+prometheus.relabel "front" {{
+	forward_to = [prometheus.relabel.sink.receiver]
+
+	rule {{
+		source_labels = ["__name__"]
+		regex         = "go_.*"
+		action        = "drop"
+	}}
+}}
+"#
+    )
+}
+
+/// Flags that put a node into a cluster: `join` empty for the first node.
+fn cluster_flags(name: &str, port: u16, join: Option<u16>) -> Vec<String> {
+    let mut f = vec![
+        "--cluster.enabled".to_string(),
+        format!("--cluster.node-name={name}"),
+        format!("--cluster.advertise-address=127.0.0.1:{port}"),
+        "--cluster.name=ui-e2e".to_string(),
+    ];
+    if let Some(j) = join {
+        f.push(format!("--cluster.join-addresses=127.0.0.1:{j}"));
+    }
+    f
+}
+
+/// Starts an agent and waits until it is ready.
+fn start_agent(dir: &Path, config: &str, port: u16, extra: &[String]) -> Agent {
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut a = Agent::start_on(dir, config, port, &extra);
+    a.wait_ready(Duration::from_secs(60));
+    a
+}
+
+/// A three-node cluster `node-a`, `node-b`, `node-c` (b and c join a), each running `config`,
+/// returned once every node sees all three as participants.
+fn start_cluster(root: &Path, config: impl Fn(&Path) -> String) -> Vec<Agent> {
+    let ports = [free_port(), free_port(), free_port()];
+    let mut agents = Vec::new();
+    for (i, name) in ["node-a", "node-b", "node-c"].iter().enumerate() {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = config(&dir);
+        let join = (i > 0).then_some(ports[0]);
+        agents.push(start_agent(
+            &dir,
+            &cfg,
+            ports[i],
+            &cluster_flags(name, ports[i], join),
+        ));
+    }
+    for a in &agents {
+        let ok = wait_for(Duration::from_secs(60), || {
+            let (st, body) = get(&a.addr, "/api/v0/web/peers");
+            let v: Value = serde_json::from_str(&body).ok()?;
+            let n = v
+                .as_array()?
+                .iter()
+                .filter(|p| p["state"] == "participant")
+                .count();
+            (st == 200 && n == 3).then_some(())
+        });
+        assert!(
+            ok.is_some(),
+            "{} never saw three participants: {}\n{}",
+            a.addr,
+            get(&a.addr, "/api/v0/web/peers").1,
+            a.logs()
+        );
+    }
+    agents
+}
+
+fn url(agent: &Agent, path: &str) -> String {
+    format!("http://{}{path}", agent.addr)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers
+// ---------------------------------------------------------------------------------------------
+
+async fn page_text(s: &Session) -> String {
+    s.execute("return document.body.innerText.slice(0, 3000)", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Waits until the app says `page` has rendered its first data.
+async fn ready(s: &Session, page: &str) {
+    let script = format!("return document.body.dataset.ready === {page:?};");
+    if let Err(e) = s.wait_until(&script, WAIT).await {
+        let url = s.current_url().await.unwrap_or_default();
+        panic!(
+            "page {page} not ready at {url}: {e}\n--- page text ---\n{}",
+            page_text(s).await
+        );
+    }
+}
+
+async fn js(s: &Session, script: &str) -> Value {
+    s.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+}
+
+/// Waits (up to `timeout`) until `script` returns something truthy.
+async fn wait_js_for(s: &Session, script: &str, timeout: Duration) -> Value {
+    match s.wait_until(script, timeout).await {
+        Ok(v) => v,
+        Err(e) => panic!("{e}\n--- page text ---\n{}", page_text(s).await),
+    }
+}
+
+async fn wait_js(s: &Session, script: &str) -> Value {
+    wait_js_for(s, script, WAIT).await
+}
+
+async fn element(s: &Session, css: &str) -> webdriver::Element {
+    match s.wait_for(css, WAIT).await {
+        Ok(e) => e,
+        Err(e) => panic!("{css}: {e}\n--- page text ---\n{}", page_text(s).await),
+    }
+}
+
+async fn text_of(s: &Session, css: &str) -> String {
+    element(s, css).await.text().await.unwrap()
+}
+
+async fn click(s: &Session, css: &str) {
+    element(s, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Lowers the poll period for this origin (the app reads it at start-up) and forgets any saved
+/// page state.
+async fn fast_polling(s: &Session, origin: &str, ms: u32) {
+    s.goto(&format!("{origin}/nothing-here")).await.unwrap();
+    js(
+        s,
+        &format!(
+            "localStorage.setItem('river.pollMs', '{ms}'); sessionStorage.clear(); return true;"
+        ),
+    )
+    .await;
+}
+
+/// A CSS attribute selector value, quoted.
+fn css_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+async fn wait_component(s: &Session, id: &str) {
+    ready(s, "component").await;
+    wait_js(
+        s,
+        &format!("return document.querySelector('h1.component-id')?.textContent === {id:?}"),
+    )
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the API says, in the terms of the pages
+// ---------------------------------------------------------------------------------------------
+
+/// A body of the API (`arguments`, `exports`, `debugInfo`) as River, written independently of
+/// the page's renderer: statements naively printed, then laid out by the project's formatter.
+fn river_of_body(body: &Value) -> String {
+    fn value(v: &Value, out: &mut String) {
+        match v["type"].as_str().unwrap_or("") {
+            "string" => out.push_str(&river_agent::gocompat::strconv::quote(
+                v["value"].as_str().unwrap_or(""),
+            )),
+            "number" => {
+                let n = &v["value"];
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => {
+                        out.push_str(&format!("{f:.0}"))
+                    }
+                    _ => out.push_str(&n.to_string()),
+                }
+            }
+            "bool" => out.push_str(if v["value"] == json!(true) {
+                "true"
+            } else {
+                "false"
+            }),
+            "null" => out.push_str("null"),
+            "array" => {
+                out.push('[');
+                for (i, x) in v["value"].as_array().into_iter().flatten().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    value(x, out);
+                }
+                out.push(']');
+            }
+            "object" => {
+                let fields = v["value"].as_array().cloned().unwrap_or_default();
+                if fields.is_empty() {
+                    out.push_str("{}");
+                    return;
+                }
+                out.push_str("{\n");
+                for f in fields {
+                    let k = f["key"].as_str().unwrap_or("");
+                    let ident = k
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if ident {
+                        out.push_str(k);
+                    } else {
+                        out.push_str(&river_agent::gocompat::strconv::quote(k));
+                    }
+                    out.push_str(" = ");
+                    value(&f["value"], out);
+                    out.push_str(",\n");
+                }
+                out.push('}');
+            }
+            // Capsules, secrets and functions are shown as the API describes them.
+            _ => out.push_str(v["value"].as_str().unwrap_or("null")),
+        }
+    }
+    // Blocks are set apart by blank lines, as `agent fmt` keeps them in a tidy file.
+    fn body_into(body: &Value, out: &mut String) {
+        let mut prev_block = None;
+        for stmt in body.as_array().into_iter().flatten() {
+            let name = stmt["name"].as_str().unwrap_or("");
+            let block = stmt["type"] == "block";
+            if prev_block.is_some_and(|p: bool| p || block) {
+                out.push('\n');
+            }
+            prev_block = Some(block);
+            if block {
+                out.push_str(name);
+                if let Some(l) = stmt["label"].as_str().filter(|l| !l.is_empty()) {
+                    out.push(' ');
+                    out.push_str(&river_agent::gocompat::strconv::quote(l));
+                }
+                out.push_str(" {\n");
+                body_into(&stmt["body"], out);
+                out.push_str("}\n");
+            } else {
+                out.push_str(name);
+                out.push_str(" = ");
+                value(&stmt["value"], out);
+                out.push('\n');
+            }
+        }
+    }
+    let mut text = String::new();
+    body_into(body, &mut text);
+    let formatted = river_agent::fmt::format_source("api body", text.as_bytes())
+        .unwrap_or_else(|e| panic!("the API body does not print as River: {e:?}\n{text}"));
+    formatted.trim_end().to_string()
+}
+
+/// The graph's edges as the page documents them: `data` from a component to each entry of its
+/// `dataFlowEdgesTo`, `ref` from each component it references (and does not send data to) to it.
+fn api_edges(components: &[Value]) -> BTreeSet<(String, String, &'static str)> {
+    let ids: BTreeSet<&str> = components
+        .iter()
+        .filter_map(|c| c["localID"].as_str())
+        .collect();
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let mut out = BTreeSet::new();
+    let mut pairs = BTreeSet::new();
+    for c in components {
+        let id = c["localID"].as_str().unwrap().to_string();
+        let flows = strs(&c["dataFlowEdgesTo"]);
+        for t in &flows {
+            if *t != id && ids.contains(t.as_str()) && pairs.insert((id.clone(), t.clone())) {
+                out.insert((id.clone(), t.clone(), "data"));
+            }
+        }
+        for r in strs(&c["referencesTo"]) {
+            if !flows.contains(&r)
+                && r != id
+                && ids.contains(r.as_str())
+                && pairs.insert((r.clone(), id.clone()))
+            {
+                out.insert((r, id.clone(), "ref"));
+            }
+        }
+    }
+    out
+}
+
+fn ids_of(list: &Value) -> BTreeSet<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["localID"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages of one agent
+// ---------------------------------------------------------------------------------------------
+
+/// The component list: one row per component of the API with its health and message; counts
+/// by health; a row's link opens the component.
+async fn check_list(s: &Session, agent: &Agent) {
+    s.goto(&url(agent, "/")).await.unwrap();
+    ready(s, "list").await;
+    let api = get_json(&agent.addr, "/api/v0/web/components");
+    let comps = api.as_array().unwrap();
+    let rows = js(
+        s,
+        "return Object.fromEntries([...document.querySelectorAll('.vt-row')].map(r => [r.dataset.key, {
+            health: r.querySelector('.col-health .badge').textContent,
+            message: r.querySelector('.col-message').textContent,
+            href: r.querySelector('.col-id a').getAttribute('href') }]))",
+    )
+    .await;
+    let shown: BTreeSet<String> = rows.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(shown, ids_of(&api), "rows of the list vs the API");
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for c in comps {
+        let id = c["localID"].as_str().unwrap();
+        let row = &rows[id];
+        assert_eq!(row["health"], c["health"]["state"], "{id}: health");
+        assert_eq!(row["message"], c["health"]["message"], "{id}: message");
+        assert_eq!(row["href"], json!(format!("component/{id}")), "{id}: link");
+        *counts
+            .entry(c["health"]["state"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert_eq!(
+        text_of(s, "#shown-count").await,
+        format!("{} components", comps.len())
+    );
+    for (state, n) in &counts {
+        assert_eq!(
+            text_of(s, &format!(".chip[data-key='{state}'] .chip-count")).await,
+            n.to_string(),
+            "{state} count"
+        );
+    }
+    // A real click on a row's link opens that component.
+    let id = "discovery.relabel.prod";
+    click(s, &format!(".vt-row[data-key='{id}'] a")).await;
+    wait_component(s, id).await;
+    assert_eq!(
+        s.current_url().await.unwrap(),
+        url(agent, &format!("/component/{id}"))
+    );
+}
+
+/// One component page against `/api/v0/web/components/<id>`.
+async fn check_component(s: &Session, agent: &Agent, id: &str) {
+    s.goto(&url(agent, &format!("/component/{id}")))
+        .await
+        .unwrap();
+    wait_component(s, id).await;
+    let api = get_json(&agent.addr, &format!("/api/v0/web/components/{id}"));
+    let page = js(
+        s,
+        "const q = (c) => document.querySelector(c);
+         const sec = (k) => { const e = q('#section-' + k); return e.hidden ? null
+             : [...e.querySelectorAll('pre.river')].map(p => p.textContent).join('\\n'); };
+         const facts = {};
+         const dts = [...document.querySelectorAll('.facts dt')];
+         for (const dt of dts) facts[dt.textContent] = dt.nextElementSibling.textContent;
+         const links = (c) => [...document.querySelectorAll(c + ' a')].map(a => [a.textContent, a.getAttribute('href'),
+             !!a.parentElement.querySelector('.tag')]);
+         return { facts, badge: q('.health-line .badge').textContent,
+                  message: q('.health-message').textContent,
+                  raw: q('.facts a[target=_blank]').getAttribute('href'),
+                  arguments: sec('arguments'), exports: sec('exports'), debugInfo: sec('debugInfo'),
+                  tables: document.querySelectorAll('.block-run').length,
+                  deps: links('.dependencies'), dependants: links('.dependants') };",
+    )
+    .await;
+    assert_eq!(page["facts"]["Type"], api["name"], "{id}: type");
+    if let Some(label) = api["label"].as_str() {
+        assert_eq!(page["facts"]["Label"], label, "{id}: label");
+    }
+    assert_eq!(page["badge"], api["health"]["state"], "{id}: health");
+    assert_eq!(page["message"], api["health"]["message"], "{id}: message");
+    assert_eq!(
+        page["raw"],
+        json!(url(agent, &format!("/api/v0/web/components/{id}"))),
+        "{id}: raw JSON link"
+    );
+    assert_eq!(page["tables"], json!(0), "{id}: small bodies are text");
+    for key in ["arguments", "exports", "debugInfo"] {
+        let body = &api[key];
+        let empty = body.as_array().is_none_or(Vec::is_empty);
+        if empty {
+            assert_eq!(
+                page[key],
+                Value::Null,
+                "{id}: {key} section should be hidden"
+            );
+        } else {
+            assert_eq!(
+                page[key].as_str().unwrap_or("<hidden>"),
+                river_of_body(body),
+                "{id}: {key} as shown vs the API"
+            );
+        }
+    }
+    let flows = strings(&api["dataFlowEdgesTo"]);
+    let expect_links = |ids: Vec<String>, tag: bool| -> Value {
+        json!(ids
+            .iter()
+            .map(|d| json!([d, format!("component/{d}"), tag && flows.contains(d)]))
+            .collect::<Vec<_>>())
+    };
+    assert_eq!(
+        page["deps"],
+        expect_links(strings(&api["referencesTo"]), true),
+        "{id}: dependencies"
+    );
+    assert_eq!(
+        page["dependants"],
+        expect_links(strings(&api["referencedBy"]), false),
+        "{id}: dependants"
+    );
+}
+
+/// The graph: one box per component with its health, the edges the API implies, and a click on
+/// a box opens the component.
+async fn check_graph(s: &Session, agent: &Agent) {
+    s.goto(&url(agent, "/graph")).await.unwrap();
+    ready(s, "graph").await;
+    let api = get_json(&agent.addr, "/api/v0/web/components");
+    let nodes = js(
+        s,
+        "return Object.fromEntries([...document.querySelectorAll('a.node')].map(n =>
+            [n.dataset.id, { cls: n.getAttribute('class').replace(/ match$/, ''), text: n.querySelector('text').textContent,
+                             href: n.getAttribute('href') }]))",
+    )
+    .await;
+    let shown: BTreeSet<String> = nodes.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(shown, ids_of(&api), "graph boxes vs the API");
+    for c in api.as_array().unwrap() {
+        let id = c["localID"].as_str().unwrap();
+        assert_eq!(
+            nodes[id]["cls"],
+            json!(format!(
+                "node health-{}",
+                c["health"]["state"].as_str().unwrap()
+            )),
+            "{id}"
+        );
+        assert_eq!(nodes[id]["text"], id, "full ID on the box");
+        assert_eq!(nodes[id]["href"], json!(format!("component/{id}")));
+    }
+    let edges = js(
+        s,
+        "return [...document.querySelectorAll('path.edge')].map(p =>
+            [p.dataset.from, p.dataset.to, p.classList.contains('edge-data') ? 'data' : 'ref'])",
+    )
+    .await;
+    let shown: BTreeSet<(String, String, &str)> = edges
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e[0].as_str().unwrap().to_string(),
+                e[1].as_str().unwrap().to_string(),
+                if e[2] == "data" { "data" } else { "ref" },
+            )
+        })
+        .collect();
+    let expected = api_edges(api.as_array().unwrap());
+    assert!(!expected.is_empty());
+    assert_eq!(shown, expected, "graph edges vs the API");
+    assert_eq!(
+        edges.as_array().unwrap().len(),
+        expected.len(),
+        "no duplicate edges"
+    );
+    // A real mouse click on a box.
+    let id = "prometheus.relabel.front";
+    click(s, &format!("a.node[data-id='{id}'] rect")).await;
+    wait_component(s, id).await;
+    assert_eq!(
+        s.current_url().await.unwrap(),
+        url(agent, &format!("/component/{id}"))
+    );
+    s.back().await.unwrap();
+    ready(s, "graph").await;
+}
+
+/// The clustering page of `agent` against its `/api/v0/web/peers`: the same peers with the same
+/// addresses, states and local-node mark. Returns the names shown.
+async fn check_clustering(s: &Session, agent: &Agent) -> Vec<String> {
+    let api = get_json(&agent.addr, "/api/v0/web/peers");
+    let rows = wait_js(
+        s,
+        &format!(
+            "const rows = [...document.querySelectorAll('.peers-table .vt-row')];
+             if (rows.length !== {n}) return false;
+             return rows.map(r => ({{ name: r.dataset.key,
+                 addr: r.querySelector('.col-addr').textContent,
+                 state: r.querySelector('.col-state').textContent,
+                 self: r.querySelector('.col-self').textContent === '✔',
+                 share: r.querySelector('.col-share').textContent }}));",
+            n = api.as_array().unwrap().len()
+        ),
+    )
+    .await;
+    let mut want: Vec<Value> = api
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!({"name": p["name"], "addr": p["addr"], "state": p["state"], "self": p["isSelf"]}))
+        .collect();
+    want.sort_by_key(|p| p["name"].as_str().unwrap().to_string());
+    let got: Vec<Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| json!({"name": r["name"], "addr": r["addr"], "state": r["state"], "self": r["self"]}))
+        .collect();
+    assert_eq!(got, want, "peers on the page vs the API of {}", agent.addr);
+    // Ring shares of the participants add up to the whole key space.
+    let total: f64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["state"] == "participant")
+        .filter_map(|r| {
+            r["share"]
+                .as_str()?
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .ok()
+        })
+        .sum();
+    let participants = got.iter().filter(|p| p["state"] == "participant").count();
+    if participants > 0 {
+        assert!(
+            (total - 100.0).abs() < 0.5,
+            "ring shares add up to {total}%"
+        );
+    }
+    got.iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_show_what_the_live_api_says() {
+    let _one = BROWSER.lock().await;
+    let Some(driver) = ChromeDriver::start_or_skip().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("agent");
+    std::fs::create_dir_all(&dir).unwrap();
+    let agent = start_agent(&dir, &demo_config(&dir), free_port(), &[]);
+    let origin = url(&agent, "");
+    let s = driver.new_session().await.expect("browser session");
+    fast_polling(&s, &origin, POLL_MS).await;
+
+    // The component list, then every component page.
+    check_list(&s, &agent).await;
+    let list = get_json(&agent.addr, "/api/v0/web/components");
+    let ids = ids_of(&list);
+    assert_eq!(ids.len(), 8, "{ids:?}");
+    for id in &ids {
+        check_component(&s, &agent, id).await;
+    }
+    // The broken file makes its component unhealthy, and the page says why.
+    let broken = get_json(&agent.addr, "/api/v0/web/components/discovery.file.broken");
+    assert_eq!(broken["health"]["state"], "unhealthy", "{broken}");
+
+    // Dependency links navigate, both ways, and Back returns.
+    s.goto(&url(&agent, "/component/discovery.relabel.prod"))
+        .await
+        .unwrap();
+    wait_component(&s, "discovery.relabel.prod").await;
+    for dep in ["discovery.file.nodes", "local.file.token"] {
+        click(
+            &s,
+            &format!(
+                ".dependencies a[href={}]",
+                css_str(&format!("component/{dep}"))
+            ),
+        )
+        .await;
+        wait_component(&s, dep).await;
+        assert_eq!(
+            s.current_url().await.unwrap(),
+            url(&agent, &format!("/component/{dep}"))
+        );
+        let dependants = js(
+            &s,
+            "return [...document.querySelectorAll('.dependants a')].map(a => a.textContent)",
+        )
+        .await;
+        assert_eq!(dependants, json!(["discovery.relabel.prod"]));
+        s.back().await.unwrap();
+        wait_component(&s, "discovery.relabel.prod").await;
+    }
+    s.goto(&url(&agent, "/component/prometheus.relabel.sink"))
+        .await
+        .unwrap();
+    wait_component(&s, "prometheus.relabel.sink").await;
+    click(
+        &s,
+        ".dependants a[href='component/prometheus.relabel.front']",
+    )
+    .await;
+    wait_component(&s, "prometheus.relabel.front").await;
+    // `front` sends its data to `sink`: its dependency is tagged "data".
+    assert_eq!(text_of(&s, ".dependencies li .tag").await, "data");
+    // The crumb leads back to the list.
+    click(&s, ".crumbs a").await;
+    ready(&s, "list").await;
+
+    // Live: a changed file reaches the exports on the open page, and the page matches the API.
+    s.goto(&url(&agent, "/component/local.file.token"))
+        .await
+        .unwrap();
+    wait_component(&s, "local.file.token").await;
+    std::fs::write(dir.join("token.txt"), "second-token").unwrap();
+    wait_js(
+        &s,
+        "return document.querySelector('#section-exports pre.river').textContent === 'content = \"second-token\"'",
+    )
+    .await;
+    check_component(&s, &agent, "local.file.token").await;
+    check_component(&s, &agent, "discovery.relabel.prod").await;
+    // The secret stays a secret.
+    s.goto(&url(&agent, "/component/local.file.password"))
+        .await
+        .unwrap();
+    wait_component(&s, "local.file.password").await;
+    let text = js(&s, "return document.querySelector('main').textContent").await;
+    assert!(!text.as_str().unwrap().contains("hunter2"), "secret shown");
+
+    // The graph.
+    check_graph(&s, &agent).await;
+
+    // Clustering off: the page shows this node alone, as the API does.
+    s.goto(&url(&agent, "/clustering")).await.unwrap();
+    ready(&s, "clustering").await;
+    let names = check_clustering(&s, &agent).await;
+    assert_eq!(names.len(), 1);
+
+    // The top bar navigates.
+    for (page, path) in [
+        ("graph", "/graph"),
+        ("list", "/"),
+        ("clustering", "/clustering"),
+    ] {
+        click(&s, &format!("nav a[data-page='{page}']")).await;
+        ready(&s, page).await;
+        assert_eq!(s.current_url().await.unwrap(), url(&agent, path));
+    }
+
+    // A component that does not exist: the API says 404, the page says so.
+    assert_eq!(
+        get(&agent.addr, "/api/v0/web/components/nope.nothing").0,
+        404
+    );
+    s.goto(&url(&agent, "/component/nope.nothing"))
+        .await
+        .unwrap();
+    ready(&s, "component").await;
+    assert_eq!(text_of(&s, ".not-found h1").await, "Component not found");
+
+    s.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// A three-node cluster
+// ---------------------------------------------------------------------------------------------
+
+/// A cheap configuration for cluster nodes.
+fn cluster_config(_dir: &Path) -> String {
+    "prometheus.exporter.self \"agent\" { }\n".to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clustering_page_of_a_three_node_cluster_sees_a_node_die() {
+    let _one = BROWSER.lock().await;
+    let Some(driver) = ChromeDriver::start_or_skip().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut agents = start_cluster(tmp.path(), cluster_config);
+    let all = ["node-a", "node-b", "node-c"].map(String::from).to_vec();
+
+    // One browser on node A, one on node B, both left open across the death.
+    let sa = driver.new_session().await.expect("browser session");
+    fast_polling(&sa, &url(&agents[0], ""), POLL_MS).await;
+    sa.goto(&url(&agents[0], "/clustering")).await.unwrap();
+    ready(&sa, "clustering").await;
+    assert_eq!(check_clustering(&sa, &agents[0]).await, all);
+    let me = text_of(&sa, ".peers-table .vt-row[data-key='node-a'] .col-self").await;
+    assert_eq!(me, "✔", "node A is the local node on A's page");
+    assert_eq!(
+        text_of(&sa, ".chip[data-key='participant'] .chip-count").await,
+        "3"
+    );
+    let panel = text_of(&sa, ".node-panel").await;
+    assert!(panel.contains("Cluster name\nui-e2e"), "{panel}");
+    assert!(panel.contains("Live members\n3"), "{panel}");
+
+    let sb = driver.new_session().await.expect("browser session");
+    fast_polling(&sb, &url(&agents[1], ""), POLL_MS).await;
+    sb.goto(&url(&agents[1], "/clustering")).await.unwrap();
+    ready(&sb, "clustering").await;
+    assert_eq!(check_clustering(&sb, &agents[1]).await, all);
+    assert_eq!(
+        text_of(&sb, ".peers-table .vt-row[data-key='node-b'] .col-self").await,
+        "✔"
+    );
+    assert_eq!(
+        text_of(&sb, ".peers-table .vt-row[data-key='node-a'] .col-self").await,
+        ""
+    );
+
+    // kill -9 node C: both open pages drop it within failure detection.
+    let killed = Instant::now();
+    agents[2].kill9();
+    let gone = "return document.querySelectorAll('.peers-table .vt-row').length === 2
+        && !document.querySelector(\".peers-table .vt-row[data-key='node-c']\")";
+    wait_js_for(&sa, gone, DEATH_WAIT).await;
+    let on_a = killed.elapsed();
+    wait_js_for(&sb, gone, DEATH_WAIT).await;
+    let on_b = killed.elapsed();
+    println!(
+        "node-c killed: gone from the clustering page on node-a after {:.1} s, on node-b after {:.1} s",
+        on_a.as_secs_f64(),
+        on_b.as_secs_f64()
+    );
+    let two = ["node-a", "node-b"].map(String::from).to_vec();
+    for (s, a) in [(&sa, &agents[0]), (&sb, &agents[1])] {
+        assert_eq!(check_clustering(s, a).await, two);
+        wait_js(
+            s,
+            "return document.querySelector('.changes').textContent.includes('node-c left')",
+        )
+        .await;
+        wait_js(
+            s,
+            "return document.querySelector(\".chip[data-key='participant'] .chip-count\").textContent === '2'",
+        )
+        .await;
+    }
+    sa.close().await.unwrap();
+    sb.close().await.unwrap();
+}
