@@ -873,3 +873,194 @@ async fn clustering_page_of_a_three_node_cluster_sees_a_node_die() {
     sa.close().await.unwrap();
     sb.close().await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Performance figures (printed, never asserted)
+// ---------------------------------------------------------------------------------------------
+
+/// `chains` chains of `len` `discovery.relabel` components each (cheap: no I/O), every one
+/// relabelling the previous one's output: `chains × len` components, `chains × (len − 1)` edges.
+fn relabel_chains_config(chains: usize, len: usize) -> String {
+    let mut out = String::new();
+    for i in 0..chains {
+        for k in 0..len {
+            let targets = if k == 0 {
+                format!(
+                    "[{{\"__address__\" = \"10.{}.{}.1:9100\", \"chain\" = \"{i}\"}}]",
+                    i / 250,
+                    i % 250
+                )
+            } else {
+                format!("discovery.relabel.c{i}_{}.output", k - 1)
+            };
+            out.push_str(&format!(
+                "discovery.relabel \"c{i}_{k}\" {{\n\ttargets = {targets}\n\n\trule {{\n\t\ttarget_label = \"step\"\n\t\treplacement  = \"{k}\"\n\t}}\n}}\n\n"
+            ));
+        }
+    }
+    out
+}
+
+/// Loads `url` in the browser and returns the page's own figures: `totalMs` (navigation start →
+/// first render painted), `fetchMs` (waiting for the API), DOM size and JS heap, plus `wallMs`
+/// (WebDriver navigation → ready, as seen from the test).
+async fn measure(s: &Session, url: &str, page: &str) -> Value {
+    let t0 = Instant::now();
+    s.goto(url).await.unwrap();
+    ready(s, page).await;
+    let wall = t0.elapsed();
+    let mut v = js(
+        s,
+        "const t = window.__ui.timings[window.__ui.timings.length - 1];
+         return { totalMs: t.totalMs, fetchMs: t.fetchMs,
+                  domNodes: document.getElementsByTagName('*').length,
+                  heapMB: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null };",
+    )
+    .await;
+    v["wallMs"] = json!(wall.as_millis() as u64);
+    v
+}
+
+/// Waits for the next poll of the open page and returns how long it took (fetch + render).
+async fn next_poll_ms(s: &Session) -> Value {
+    let polls = js(s, "return window.__ui.polls").await.as_u64().unwrap();
+    wait_js(s, &format!("return window.__ui.polls > {polls}")).await;
+    js(
+        s,
+        "return window.__ui.pollTimes[window.__ui.pollTimes.length - 1]",
+    )
+    .await
+}
+
+/// Time and size of one API answer, from the test process.
+fn api_timing(addr: &str, path: &str) -> (u128, usize) {
+    let t0 = Instant::now();
+    let (st, body) = get(addr, path);
+    assert_eq!(st, 200, "{path}");
+    (t0.elapsed().as_millis(), body.len())
+}
+
+/// Page load and render with 2,000 components in a real agent (quick: a few seconds; the
+/// figures are printed with `--nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn perf_2000_components() {
+    let _one = BROWSER.lock().await;
+    let Some(driver) = ChromeDriver::start_or_skip().await else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("agent");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t0 = Instant::now();
+    let agent = start_agent(&dir, &relabel_chains_config(400, 5), free_port(), &[]);
+    let start_ms = t0.elapsed().as_millis();
+    let (list_api_ms, list_bytes) = api_timing(&agent.addr, "/api/v0/web/components");
+    let (one_api_ms, one_bytes) =
+        api_timing(&agent.addr, "/api/v0/web/components/discovery.relabel.c7_3");
+
+    let s = driver.new_session().await.expect("browser session");
+    fast_polling(&s, &url(&agent, ""), 1000).await;
+    let list = measure(&s, &url(&agent, "/"), "list").await;
+    assert_eq!(text_of(&s, "#shown-count").await, "2,000 components");
+    let rows = s.find_all(".vt-row").await.unwrap().len();
+    assert!(rows < 200, "list is virtualized ({rows} rows in the DOM)");
+    let list_poll = next_poll_ms(&s).await;
+    let filter = element(&s, "input.filter").await;
+    let t1 = Instant::now();
+    filter.send_keys("c17_").await.unwrap();
+    wait_js(
+        &s,
+        "return document.getElementById('shown-count').textContent === 'showing 5 of 2,000 components'",
+    )
+    .await;
+    let filter_ms = t1.elapsed().as_millis();
+    js(&s, "sessionStorage.clear(); return true").await;
+
+    let graph = measure(&s, &url(&agent, "/graph"), "graph").await;
+    assert_eq!(s.find_all("a.node").await.unwrap().len(), 2000);
+    assert_eq!(s.find_all("path.edge").await.unwrap().len(), 1600);
+    let graph_poll = next_poll_ms(&s).await;
+    // Clicking a box of the big graph opens the component.
+    click(&s, "a.node[data-id='discovery.relabel.c399_4'] rect").await;
+    wait_component(&s, "discovery.relabel.c399_4").await;
+
+    let comp = measure(
+        &s,
+        &url(&agent, "/component/discovery.relabel.c7_3"),
+        "component",
+    )
+    .await;
+    check_component(&s, &agent, "discovery.relabel.c7_3").await;
+    let clustering = measure(&s, &url(&agent, "/clustering"), "clustering").await;
+
+    println!(
+        "\nUI against a real agent with 2,000 components (400 chains of 5 discovery.relabel):"
+    );
+    println!("  agent start → ready: {start_ms} ms; GET components: {list_api_ms} ms, {list_bytes} bytes; GET one component: {one_api_ms} ms, {one_bytes} bytes");
+    println!("  component list: {list}; unchanged poll {list_poll} ms; filter typed → 5 rows: {filter_ms} ms (incl. WebDriver and the 80 ms debounce)");
+    println!("  graph:          {graph}; unchanged poll {graph_poll} ms");
+    println!("  component page: {comp}");
+    println!("  clustering:     {clustering} (its poll also reads /metrics of 2,000 components)");
+    println!("  (totalMs = navigation start → first render painted; fetchMs = waiting for API answers; wallMs = WebDriver goto → ready)\n");
+    s.close().await.unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screenshots for the documentation
+// ---------------------------------------------------------------------------------------------
+
+/// Regenerates `docs/screenshots/*.png` (or into `$UI_SCREENSHOTS_DIR`): the component list,
+/// the graph, a component page with debug info and the clustering page, from a three-node
+/// cluster running the demo configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes docs/screenshots; run with --ignored screenshots"]
+async fn screenshots() {
+    let _one = BROWSER.lock().await;
+    let Some(driver) = ChromeDriver::start_or_skip().await else {
+        return;
+    };
+    let out = std::env::var_os("UI_SCREENSHOTS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
+    std::fs::create_dir_all(&out).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let agents = start_cluster(tmp.path(), demo_config);
+    let a = &agents[0];
+    let s = driver.new_session().await.expect("browser session");
+    s.set_window_size(1280, 800).await.unwrap();
+    fast_polling(&s, &url(a, ""), 1000).await;
+    let save = |name: &'static str| {
+        let s = s.clone();
+        let path = out.join(format!("{name}.png"));
+        async move {
+            // Let the live indicator settle after the first poll.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            s.save_screenshot(&path).await.expect("screenshot");
+            println!("{}", path.display());
+        }
+    };
+
+    s.goto(&url(a, "/")).await.unwrap();
+    ready(&s, "list").await;
+    save("components").await;
+
+    s.goto(&url(a, "/graph")).await.unwrap();
+    ready(&s, "graph").await;
+    click(&s, "button[aria-label='Fit the whole graph']").await;
+    save("graph").await;
+
+    s.goto(&url(a, "/component/discovery.relabel.prod"))
+        .await
+        .unwrap();
+    wait_component(&s, "discovery.relabel.prod").await;
+    save("component").await;
+
+    s.goto(&url(a, "/clustering")).await.unwrap();
+    ready(&s, "clustering").await;
+    check_clustering(&s, a).await;
+    // Two polls, so the gossip traffic line shows a rate.
+    next_poll_ms(&s).await;
+    next_poll_ms(&s).await;
+    save("clustering").await;
+    s.close().await.unwrap();
+}
