@@ -90,3 +90,4 @@ pub fn agent_bin() -> PathBuf {
 
 pub mod agent;
 pub mod gen;
+pub mod proxy;
