@@ -8,9 +8,8 @@
 //! Skips loudly without chromium/chromedriver, and fails instead with `RIVER_BROWSER_REQUIRED=1`.
 //!
 //! ```text
-//! cargo test --test ui_e2e                                    # pages, links, three-node cluster
-//! cargo test --test ui_e2e -- --ignored --nocapture perf_     # performance figures
-//! cargo test --test ui_e2e -- --ignored --nocapture screenshots   # docs/screenshots/*.png
+//! cargo test --test ui_e2e -- --nocapture       # pages, links, cluster, 2,000-component figures
+//! cargo test --test ui_e2e screenshots -- --ignored   # regenerates docs/screenshots/*.png
 //! ```
 
 mod common;
@@ -471,77 +470,103 @@ async fn check_list(s: &Session, agent: &Agent) {
     );
 }
 
-/// One component page against `/api/v0/web/components/<id>`.
+/// One component page against `/api/v0/web/components/<id>`. Health and debug info may change
+/// between two polls, so the page and the API are read again until they agree (the page follows
+/// within a poll); the differences of the last attempt are reported.
 async fn check_component(s: &Session, agent: &Agent, id: &str) {
     s.goto(&url(agent, &format!("/component/{id}")))
         .await
         .unwrap();
     wait_component(s, id).await;
-    let api = get_json(&agent.addr, &format!("/api/v0/web/components/{id}"));
-    let page = js(
-        s,
-        "const q = (c) => document.querySelector(c);
-         const sec = (k) => { const e = q('#section-' + k); return e.hidden ? null
-             : [...e.querySelectorAll('pre.river')].map(p => p.textContent).join('\\n'); };
-         const facts = {};
-         const dts = [...document.querySelectorAll('.facts dt')];
-         for (const dt of dts) facts[dt.textContent] = dt.nextElementSibling.textContent;
-         const links = (c) => [...document.querySelectorAll(c + ' a')].map(a => [a.textContent, a.getAttribute('href'),
-             !!a.parentElement.querySelector('.tag')]);
-         return { facts, badge: q('.health-line .badge').textContent,
-                  message: q('.health-message').textContent,
-                  raw: q('.facts a[target=_blank]').getAttribute('href'),
-                  arguments: sec('arguments'), exports: sec('exports'), debugInfo: sec('debugInfo'),
-                  tables: document.querySelectorAll('.block-run').length,
-                  deps: links('.dependencies'), dependants: links('.dependants') };",
-    )
-    .await;
-    assert_eq!(page["facts"]["Type"], api["name"], "{id}: type");
-    if let Some(label) = api["label"].as_str() {
-        assert_eq!(page["facts"]["Label"], label, "{id}: label");
-    }
-    assert_eq!(page["badge"], api["health"]["state"], "{id}: health");
-    assert_eq!(page["message"], api["health"]["message"], "{id}: message");
-    assert_eq!(
-        page["raw"],
-        json!(url(agent, &format!("/api/v0/web/components/{id}"))),
-        "{id}: raw JSON link"
-    );
-    assert_eq!(page["tables"], json!(0), "{id}: small bodies are text");
-    for key in ["arguments", "exports", "debugInfo"] {
-        let body = &api[key];
-        let empty = body.as_array().is_none_or(Vec::is_empty);
-        if empty {
-            assert_eq!(
-                page[key],
-                Value::Null,
-                "{id}: {key} section should be hidden"
-            );
-        } else {
-            assert_eq!(
-                page[key].as_str().unwrap_or("<hidden>"),
-                river_of_body(body),
-                "{id}: {key} as shown vs the API"
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let api = get_json(&agent.addr, &format!("/api/v0/web/components/{id}"));
+        let page = js(
+            s,
+            "const q = (c) => document.querySelector(c);
+             const sec = (k) => { const e = q('#section-' + k); return e.hidden ? null
+                 : [...e.querySelectorAll('pre.river')].map(p => p.textContent).join('\\n'); };
+             const facts = {};
+             for (const dt of document.querySelectorAll('.facts dt')) facts[dt.textContent] = dt.nextElementSibling.textContent;
+             const links = (c) => [...document.querySelectorAll(c + ' a')].map(a => [a.textContent, a.getAttribute('href'),
+                 !!a.parentElement.querySelector('.tag')]);
+             return { facts, badge: q('.health-line .badge').textContent,
+                      message: q('.health-message').textContent,
+                      raw: q('.facts a[target=_blank]').getAttribute('href'),
+                      arguments: sec('arguments'), exports: sec('exports'), debugInfo: sec('debugInfo'),
+                      tables: document.querySelectorAll('.block-run').length,
+                      deps: links('.dependencies'), dependants: links('.dependants') };",
+        )
+        .await;
+        let diffs = component_diffs(&page, &api, agent, id);
+        if diffs.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "{id}: the page does not show what the API says:\n{}",
+                diffs.join("\n")
             );
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// What differs between a component page (as read by `check_component`) and the API's answer.
+fn component_diffs(page: &Value, api: &Value, agent: &Agent, id: &str) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut same = |what: &str, shown: &Value, want: Value| {
+        if *shown != want {
+            diffs.push(format!("{what}:\n  page: {shown}\n  API:  {want}"));
+        }
+    };
+    same("type", &page["facts"]["Type"], api["name"].clone());
+    if let Some(label) = api["label"].as_str() {
+        same("label", &page["facts"]["Label"], json!(label));
+    }
+    same("health", &page["badge"], api["health"]["state"].clone());
+    same(
+        "message",
+        &page["message"],
+        api["health"]["message"].clone(),
+    );
+    same(
+        "raw JSON link",
+        &page["raw"],
+        json!(url(agent, &format!("/api/v0/web/components/{id}"))),
+    );
+    same(
+        "block tables (small bodies are text)",
+        &page["tables"],
+        json!(0),
+    );
+    for key in ["arguments", "exports", "debugInfo"] {
+        let body = &api[key];
+        let want = if body.as_array().is_none_or(Vec::is_empty) {
+            Value::Null // the section is hidden
+        } else {
+            json!(river_of_body(body))
+        };
+        same(key, &page[key], want);
     }
     let flows = strings(&api["dataFlowEdgesTo"]);
-    let expect_links = |ids: Vec<String>, tag: bool| -> Value {
+    let links = |ids: Vec<String>, tag: bool| -> Value {
         json!(ids
             .iter()
             .map(|d| json!([d, format!("component/{d}"), tag && flows.contains(d)]))
             .collect::<Vec<_>>())
     };
-    assert_eq!(
-        page["deps"],
-        expect_links(strings(&api["referencesTo"]), true),
-        "{id}: dependencies"
+    same(
+        "dependencies",
+        &page["deps"],
+        links(strings(&api["referencesTo"]), true),
     );
-    assert_eq!(
-        page["dependants"],
-        expect_links(strings(&api["referencedBy"]), false),
-        "{id}: dependants"
+    same(
+        "dependants",
+        &page["dependants"],
+        links(strings(&api["referencedBy"]), false),
     );
+    diffs
 }
 
 /// The graph: one box per component with its health, the edges the API implies, and a click on
