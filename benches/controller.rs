@@ -14,7 +14,9 @@ use river_agent::cluster::membership::{ClusterView, NodeState};
 use river_agent::cluster::peer_addr::PeerAddr;
 use river_agent::cluster::ring::NodeName;
 use river_agent::eval::Value;
-use river_agent::runtime::component::{Component, ComponentError, Context, LocalHttp, LocalResponse, Stability};
+use river_agent::runtime::component::{
+    Component, ComponentError, Context, LocalHttp, LocalResponse, Stability,
+};
 use river_agent::runtime::controller::{self, ControllerHandle, ControllerOptions};
 use river_agent::runtime::loader::Source;
 use river_agent::runtime::logging::NoLogging;
@@ -32,15 +34,21 @@ struct Args {
 }
 river_agent::river_schema!(Args { attr? input, attr? name });
 
-/// A component that exports `{output = [its inputs…, its name]}`.
+/// A component that exports `{output = [its name, the number of inputs]}` (constant size, so
+/// the work per component does not grow with the graph).
 struct Passthrough {
     ctx: Context,
 }
 
 fn exports(args: &Args) -> Value {
-    let mut out = args.input.clone();
-    out.push(Value::from(args.name.as_str()));
-    Value::Object(river_agent::eval::Object::ordered(vec![("output".into(), Value::from(out))]))
+    let out = vec![
+        Value::from(args.name.as_str()),
+        Value::from(args.input.len() as i64),
+    ];
+    Value::Object(river_agent::eval::Object::ordered(vec![(
+        "output".into(),
+        Value::from(out),
+    )]))
 }
 
 impl Component for Passthrough {
@@ -61,7 +69,10 @@ impl Component for Passthrough {
         self.ctx.set_exports_value(exports(&args));
         Ok(())
     }
-    fn run(self: Arc<Self>, cancel: CancellationToken) -> BoxFuture<'static, Result<(), ComponentError>> {
+    fn run(
+        self: Arc<Self>,
+        cancel: CancellationToken,
+    ) -> BoxFuture<'static, Result<(), ComponentError>> {
         Box::pin(async move {
             cancel.cancelled().await;
             Ok(())
@@ -83,14 +94,21 @@ fn registry() -> &'static Registry {
     static R: OnceLock<Registry> = OnceLock::new();
     R.get_or_init(|| {
         let mut r = Registry::new();
-        r.add(Registration::of::<Passthrough>("bench.pass", Stability::GenerallyAvailable));
+        r.add(Registration::of::<Passthrough>(
+            "bench.pass",
+            Stability::GenerallyAvailable,
+        ));
         r
     })
 }
 
 fn start(rt: &tokio::runtime::Runtime) -> ControllerHandle {
     let _g = rt.enter();
-    let view = ClusterView::standalone(NodeName::new("bench"), PeerAddr::new("127.0.0.1:1"), NodeState::Participant);
+    let view = ClusterView::standalone(
+        NodeName::new("bench"),
+        PeerAddr::new("127.0.0.1:1"),
+        NodeState::Participant,
+    );
     let (_tx, rx) = tokio::sync::watch::channel(view);
     std::mem::forget(_tx);
     let mut reg = prometheus_client::registry::Registry::default();
@@ -122,34 +140,58 @@ fn config(n: usize) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut g = c.benchmark_group("controller");
     g.sample_size(10);
     for n in [1_000usize, 10_000] {
         let src = config(n);
-        g.bench_with_input(BenchmarkId::new("load_and_first_evaluation", n), &src, |b, src| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let ctl = start(&rt);
-                    let t = Instant::now();
-                    let ast = Arc::new(river_agent::syntax::parse_file("bench.river", src.as_bytes()).expect("parses"));
-                    let r = rt.block_on(ctl.load(vec![Source { name: "bench.river".into(), ast }], String::new()));
-                    total += t.elapsed();
-                    assert!(r.is_ok_and(|r| r.diagnostics.is_empty()));
-                    rt.block_on(ctl.shutdown());
-                }
-                total
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("load_and_first_evaluation", n),
+            &src,
+            |b, src| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let ctl = start(&rt);
+                        let t = Instant::now();
+                        let ast = Arc::new(
+                            river_agent::syntax::parse_file("bench.river", src.as_bytes())
+                                .expect("parses"),
+                        );
+                        let r = rt.block_on(ctl.load(
+                            vec![Source {
+                                name: "bench.river".into(),
+                                ast,
+                            }],
+                            String::new(),
+                        ));
+                        total += t.elapsed();
+                        assert!(r.is_ok_and(|r| r.diagnostics.is_empty()));
+                        rt.block_on(ctl.shutdown());
+                    }
+                    total
+                })
+            },
+        );
     }
 
     // Propagation: trigger → sink, with 1,000 unrelated components around.
     let mut src = config(1000);
     src.push_str("bench.pass \"trigger\" {\n\tname = \"trigger\"\n}\n\nbench.pass \"sink\" {\n\tinput = bench.pass.trigger.output\n\tname  = \"sink\"\n}\n");
     let ctl = start(&rt);
-    let ast = Arc::new(river_agent::syntax::parse_file("bench.river", src.as_bytes()).expect("parses"));
-    let r = rt.block_on(ctl.load(vec![Source { name: "bench.river".into(), ast }], String::new()));
+    let ast =
+        Arc::new(river_agent::syntax::parse_file("bench.river", src.as_bytes()).expect("parses"));
+    let r = rt.block_on(ctl.load(
+        vec![Source {
+            name: "bench.river".into(),
+            ast,
+        }],
+        String::new(),
+    ));
     assert!(r.is_ok_and(|r| r.diagnostics.is_empty()));
     let (tx, rx) = std::sync::mpsc::channel();
     *SINK.lock().unwrap() = Some(tx);
@@ -161,8 +203,12 @@ fn bench(c: &mut Criterion) {
             for _ in 0..iters {
                 k += 1;
                 let t = Instant::now();
-                trigger.set_exports_value(Value::Object(river_agent::eval::Object::ordered(vec![("output".into(), Value::from(vec![Value::from(k)]))])));
-                let done = rx.recv_timeout(Duration::from_secs(5)).expect("dependant re-evaluated");
+                trigger.set_exports_value(Value::Object(river_agent::eval::Object::ordered(vec![
+                    ("output".into(), Value::from(vec![Value::from(k)])),
+                ])));
+                let done = rx
+                    .recv_timeout(Duration::from_secs(5))
+                    .expect("dependant re-evaluated");
                 total += done.duration_since(t);
             }
             total

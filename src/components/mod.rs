@@ -44,6 +44,18 @@ pub fn registry() -> &'static Registry {
             "prometheus.relabel",
             Stability::GenerallyAvailable,
         ));
+        r.add(Registration::of::<prometheus::receive_http::ReceiveHttp>(
+            "prometheus.receive_http",
+            Stability::GenerallyAvailable,
+        ));
+        r.add(Registration::of::<prometheus::remote_write::RemoteWrite>(
+            "prometheus.remote_write",
+            Stability::GenerallyAvailable,
+        ));
+        r.add(Registration::of::<prometheus::scrape::Scrape>(
+            "prometheus.scrape",
+            Stability::GenerallyAvailable,
+        ));
         r
     })
 }

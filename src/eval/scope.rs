@@ -94,9 +94,13 @@ impl Scope {
         let Some((first, rest)) = path.split_first() else {
             return;
         };
-        let old = self.vars.remove(*first);
-        let new = set_in(old, rest, value);
-        self.vars.insert(Key::from(*first), new);
+        match self.vars.get_mut(*first) {
+            Some(slot) => set_in_place(slot, rest, value),
+            None => {
+                let new = set_in(None, rest, value);
+                self.vars.insert(Key::from(*first), new);
+            }
+        }
     }
 
     /// The names of all variables.
@@ -137,6 +141,24 @@ fn process_getenv(name: &[u8]) -> Str {
         return Str::from("");
     }
     Str::from(std::env::var(name.as_ref()).unwrap_or_default())
+}
+
+/// Stores `value` at `path` inside `slot`, mutating objects in place where this scope holds
+/// the only handle to them.
+fn set_in_place(slot: &mut Value, path: &[&str], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *slot = value;
+        return;
+    };
+    if !matches!(slot, Value::Object(_)) {
+        *slot = set_in(None, path, value);
+        return;
+    }
+    let Value::Object(obj) = slot else { return };
+    match obj.get_mut(first) {
+        Some(child) => set_in_place(child, rest, value),
+        None => obj.set(first, set_in(None, rest, value)),
+    }
 }
 
 fn set_in(old: Option<Value>, path: &[&str], value: Value) -> Value {

@@ -135,6 +135,7 @@ const INDEX_THRESHOLD: usize = 12;
 #[derive(Clone)]
 pub struct Object(Arc<ObjectData>);
 
+#[derive(Clone)]
 struct ObjectData {
     entries: Vec<(Key, Value)>,
     ordered: bool,
@@ -222,6 +223,46 @@ impl Object {
     /// A copy of the entries.
     pub fn to_entries(&self) -> Vec<(Key, Value)> {
         self.0.entries.clone()
+    }
+
+    /// Sets `key` to `value` (replacing an existing entry in place, else appending). O(1)
+    /// amortised when this is the only handle to the object's data (the runtime's scope of
+    /// component exports relies on this: inserting 10,000 components' exports one by one
+    /// would otherwise copy the object each time); copies the data first when it is shared.
+    pub fn set(&mut self, key: &str, value: Value) {
+        let pos = self.position(key);
+        let d = Arc::make_mut(&mut self.0);
+        match pos {
+            Some(i) => d.entries[i].1 = value,
+            None => {
+                let k: Key = Key::from(key);
+                if let Some(idx) = d.index.get_mut() {
+                    idx.insert(k.clone(), d.entries.len());
+                }
+                d.entries.push((k, value));
+            }
+        }
+    }
+
+    /// The value under `key`, mutably (copying shared data first).
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        let pos = self.position(key)?;
+        Some(&mut Arc::make_mut(&mut self.0).entries[pos].1)
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        let d = &*self.0;
+        if d.entries.len() <= INDEX_THRESHOLD {
+            return d.entries.iter().position(|(k, _)| &**k == key);
+        }
+        let idx = d.index.get_or_init(|| {
+            d.entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect()
+        });
+        idx.get(key).copied()
     }
 
     pub(crate) fn ptr_id(&self) -> usize {

@@ -469,19 +469,16 @@ impl Controller {
             }
         }
         let mut dependants = BTreeSet::new();
-        for (j, n) in graph.nodes.iter().enumerate() {
-            if n.edges.iter().any(|e| idx.contains(&e.to)) {
-                dependants.insert(j);
-            }
+        for &i in &idx {
+            dependants.extend(graph.dependants[i].iter().copied());
         }
         if dependants.is_empty() {
             return;
         }
         self.opts.metrics.evaluating.set(1);
-        for &i in &graph.order {
-            if !dependants.contains(&i) {
-                continue;
-            }
+        let mut todo: Vec<usize> = dependants.into_iter().collect();
+        todo.sort_by_key(|&i| graph.position[i]);
+        for i in todo {
             let n = &graph.nodes[i];
             let Some(inst) = self.instances.get(&n.id).cloned() else {
                 continue;

@@ -88,6 +88,10 @@ pub struct Graph {
     pub order: Vec<usize>,
     /// Node index by ID.
     pub by_id: HashMap<ComponentId, usize>,
+    /// For each node, the nodes that reference it (its direct dependants), deduplicated.
+    pub dependants: Vec<Vec<usize>>,
+    /// For each node, its place in `order`.
+    pub position: Vec<usize>,
 }
 
 impl std::fmt::Debug for Graph {
@@ -95,21 +99,6 @@ impl std::fmt::Debug for Graph {
         f.debug_list()
             .entries(self.order.iter().map(|&i| self.nodes[i].id.as_str()))
             .finish()
-    }
-}
-
-impl Graph {
-    /// Indices of the nodes that reference `i` (its dependants).
-    pub fn dependants(&self, i: usize) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.edges.iter().any(|e| e.to == i))
-            .map(|(j, _)| j)
-            .collect();
-        out.dedup();
-        out
     }
 }
 
@@ -346,18 +335,32 @@ pub fn load_partial(sources: &[Source], opts: &LoadOptions<'_>) -> (Graph, Vec<D
     let _ = in_cycle;
 
     // Dependency order: dependencies first (reverse of the edge direction's topological order).
-    let order = match petgraph::algo::toposort(&g, None) {
+    let order: Vec<usize> = match petgraph::algo::toposort(&g, None) {
         Ok(mut o) => {
             o.reverse();
             o.into_iter().map(|x| g[x]).collect()
         }
         Err(_) => (0..nodes.len()).collect(),
     };
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (j, n) in nodes.iter().enumerate() {
+        for e in &n.edges {
+            if dependants[e.to].last() != Some(&j) {
+                dependants[e.to].push(j);
+            }
+        }
+    }
+    let mut position = vec![0; nodes.len()];
+    for (p, &i) in order.iter().enumerate() {
+        position[i] = p;
+    }
     (
         Graph {
             nodes,
             order,
             by_id,
+            dependants,
+            position,
         },
         diags,
     )

@@ -62,7 +62,10 @@ pub fn position_on_block(ast: &Ast, block: &Block, mut d: Diagnostic) -> Diagnos
         d.start = ast.position(ast.block_start(block));
         let last = match block.label {
             Some(l) => l.end - 1,
-            None => ast.block_name_frags(block).last().map_or(block.lbrace, |f| f.end - 1),
+            None => ast
+                .block_name_frags(block)
+                .last()
+                .map_or(block.lbrace, |f| f.end - 1),
         };
         d.end = Some(ast.position(last));
     }

@@ -1,0 +1,367 @@
+//! The per-target series cache: the hot path of scraping.
+//!
+//! Each scraped line is looked up by its raw series text (`name{labels}` exactly as written);
+//! a hit hands back the finished label set (target labels merged, limits checked) without
+//! parsing labels again, so a steady target costs one hash lookup and one reference-count
+//! increment per sample. The cache also remembers which series each scrape produced, which is
+//! what staleness markers are computed from.
+
+use std::collections::HashMap;
+
+use crate::prom::exposition::Sample;
+use crate::prom::labels::{Labels, LabelsBuilder, METRIC_NAME};
+
+/// Label limits of a scrape (0 = no limit).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LabelLimits {
+    /// Labels per series (`__name__` included).
+    pub label_limit: usize,
+    /// Length of a label name.
+    pub name_length: usize,
+    /// Length of a label value.
+    pub value_length: usize,
+}
+
+impl LabelLimits {
+    /// Checks `labels` against the limits with Prometheus' messages.
+    pub fn check(&self, labels: &Labels) -> Result<(), String> {
+        let metric = labels.metric_name().unwrap_or("");
+        let metric: String = metric.chars().take(50).collect();
+        if self.label_limit > 0 && labels.len() > self.label_limit {
+            return Err(format!(
+                "label_limit exceeded (metric: {metric}, number of labels: {}, limit: {})",
+                labels.len(),
+                self.label_limit
+            ));
+        }
+        for l in labels.iter() {
+            if self.name_length > 0 && l.name.len() > self.name_length {
+                let name: String = l.name.chars().take(50).collect();
+                return Err(format!(
+                    "label_name_length_limit exceeded (metric: {metric}, label name: {name}, length: {}, limit: {})",
+                    l.name.len(),
+                    self.name_length
+                ));
+            }
+            if self.value_length > 0 && l.value.len() > self.value_length {
+                let value: String = l.value.chars().take(50).collect();
+                return Err(format!(
+                    "label_value_length_limit exceeded (metric: {metric}, label value: {value}, length: {}, limit: {})",
+                    l.value.len(),
+                    self.value_length
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Merges target labels into a scraped series' labels.
+///
+/// With `honor_labels` the scraped value wins; otherwise the target's value wins and the
+/// scraped one is kept as `exported_<name>` (more `exported_` prefixes until the name is free,
+/// shortest conflicting names first), as Prometheus does.
+pub fn merge_target_labels(scraped: Labels, target: &Labels, honor_labels: bool) -> Labels {
+    let mut lb = LabelsBuilder::new(scraped.clone());
+    if honor_labels {
+        for l in target.iter() {
+            if !scraped.contains(&l.name) {
+                lb.set(&l.name, &l.value);
+            }
+        }
+        return lb.build();
+    }
+    let mut conflicts: Vec<(&str, &str)> = Vec::new();
+    for l in target.iter() {
+        if let Some(v) = scraped.get(&l.name) {
+            conflicts.push((&l.name, v));
+        }
+        lb.set(&l.name, &l.value);
+    }
+    conflicts.sort_by_key(|(name, _)| name.len());
+    for (name, value) in conflicts {
+        let mut new_name = name.to_string();
+        loop {
+            new_name.insert_str(0, "exported_");
+            if lb.get(&new_name).is_none() {
+                lb.set(&new_name, value);
+                break;
+            }
+        }
+    }
+    lb.build()
+}
+
+/// The labels of a parsed sample: `__name__` plus its label pairs (unescaped; a repeated name
+/// keeps the last value; empty values dropped).
+pub fn sample_labels(s: &Sample<'_>) -> Labels {
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(8);
+    pairs.push((METRIC_NAME.to_string(), s.name.to_string()));
+    for (name, value) in s.labels() {
+        let mut v = String::new();
+        value.unescape_into(&mut v);
+        pairs.push((name.to_string(), v));
+    }
+    Labels::from_pairs(pairs)
+}
+
+/// One cached series.
+#[derive(Debug)]
+struct Entry {
+    labels: Labels,
+    /// Scrape number that last produced this series (0 = none yet).
+    seen: u64,
+    /// Scrape number during which this series was last parsed (commit pending).
+    pending: u64,
+    /// Whether a disappearance gets a staleness marker (not for series with exposed
+    /// timestamps unless `track_timestamps_staleness`).
+    tracked: bool,
+}
+
+/// The result of a lookup.
+#[derive(Debug)]
+pub enum Lookup {
+    /// Known series (a clone of its labels).
+    Hit(Labels),
+    /// Already seen in this scrape.
+    Duplicate,
+    /// Not cached.
+    Miss,
+}
+
+/// Series of one target, keyed by raw series text.
+#[derive(Debug, Default)]
+pub struct SeriesCache {
+    entries: HashMap<Box<str>, Entry, ahash::RandomState>,
+    /// Number of the scrape in progress (starts at 1).
+    scrape: u64,
+}
+
+/// Scrapes after which a series not seen again is forgotten.
+const FORGET_AFTER: u64 = 10;
+
+impl SeriesCache {
+    /// An empty cache.
+    pub fn new() -> SeriesCache {
+        SeriesCache::default()
+    }
+
+    /// Starts the next scrape.
+    pub fn begin(&mut self) {
+        self.scrape += 1;
+    }
+
+    /// Looks `series` up for the current scrape and marks it pending.
+    pub fn lookup(&mut self, series: &str) -> Lookup {
+        match self.entries.get_mut(series) {
+            Some(e) if e.pending == self.scrape => Lookup::Duplicate,
+            Some(e) => {
+                e.pending = self.scrape;
+                Lookup::Hit(e.labels.clone())
+            }
+            None => Lookup::Miss,
+        }
+    }
+
+    /// Adds a series (after a miss) and marks it pending.
+    pub fn insert(&mut self, series: &str, labels: Labels, tracked: bool) {
+        self.entries.insert(
+            series.into(),
+            Entry {
+                labels,
+                seen: 0,
+                pending: self.scrape,
+                tracked,
+            },
+        );
+    }
+
+    /// Ends the current scrape. When `committed`, the series parsed in it count as produced;
+    /// otherwise (a failed scrape) as if nothing was scraped. Calls `stale` with the labels of
+    /// every tracked series the previous scrape produced and this one did not.
+    pub fn finish(&mut self, committed: bool, mut stale: impl FnMut(&Labels)) {
+        let now = self.scrape;
+        for e in self.entries.values_mut() {
+            if committed && e.pending == now {
+                e.seen = now;
+            } else if e.seen + 1 == now && e.seen != 0 && e.tracked {
+                stale(&e.labels);
+            }
+        }
+        if now.is_multiple_of(FORGET_AFTER) {
+            self.entries
+                .retain(|_, e| e.seen + FORGET_AFTER > now || e.pending + FORGET_AFTER > now);
+        }
+    }
+
+    /// Calls `f` with the labels of every tracked series the last finished scrape produced
+    /// (for end-of-run staleness markers).
+    pub fn last_produced(&self, mut f: impl FnMut(&Labels)) {
+        for e in self.entries.values() {
+            if e.seen == self.scrape && e.seen != 0 && e.tracked {
+                f(&e.labels);
+            }
+        }
+    }
+
+    /// Number of cached series.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Forgets everything (target labels changed: cached label sets are wrong now).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prom::exposition::{Entry as PEntry, Format, Parser};
+
+    fn l(p: &[(&str, &str)]) -> Labels {
+        Labels::from_pairs(p.iter().copied())
+    }
+
+    #[test]
+    fn honor_labels_false_renames_conflicts() {
+        let scraped = l(&[
+            ("__name__", "m"),
+            ("job", "x"),
+            ("exported_job", "y"),
+            ("a", "1"),
+        ]);
+        let target = l(&[("job", "j"), ("instance", "i")]);
+        let got = merge_target_labels(scraped, &target, false);
+        assert_eq!(
+            got,
+            l(&[
+                ("__name__", "m"),
+                ("a", "1"),
+                ("exported_exported_job", "x"),
+                ("exported_job", "y"),
+                ("instance", "i"),
+                ("job", "j"),
+            ])
+        );
+    }
+
+    #[test]
+    fn honor_labels_true_keeps_scraped() {
+        let scraped = l(&[("__name__", "m"), ("job", "x")]);
+        let target = l(&[("job", "j"), ("instance", "i")]);
+        let got = merge_target_labels(scraped, &target, true);
+        assert_eq!(
+            got,
+            l(&[("__name__", "m"), ("instance", "i"), ("job", "x")])
+        );
+    }
+
+    #[test]
+    fn sample_labels_unescape() {
+        let body = b"m{a=\"x\\\"y\",b=\"\"} 1\n";
+        let Some(Ok(PEntry::Sample(s))) = Parser::new(body, Format::PrometheusText).next() else {
+            panic!()
+        };
+        assert_eq!(sample_labels(&s), l(&[("__name__", "m"), ("a", "x\"y")]));
+    }
+
+    #[test]
+    fn limits() {
+        let labels = l(&[("__name__", "m"), ("a", "1"), ("bb", "22")]);
+        let lim = LabelLimits {
+            label_limit: 2,
+            ..Default::default()
+        };
+        assert!(lim
+            .check(&labels)
+            .unwrap_err()
+            .starts_with("label_limit exceeded (metric: m, number of labels: 3, limit: 2)"));
+        let lim = LabelLimits {
+            value_length: 1,
+            ..Default::default()
+        };
+        assert!(lim
+            .check(&labels)
+            .unwrap_err()
+            .contains("label_value_length_limit exceeded"));
+        let lim = LabelLimits {
+            name_length: 2,
+            ..Default::default()
+        };
+        assert!(lim
+            .check(&labels)
+            .unwrap_err()
+            .contains("label name: __name__"));
+    }
+
+    #[test]
+    fn staleness_bookkeeping() {
+        let mut c = SeriesCache::new();
+        let a = l(&[("__name__", "a")]);
+        let b = l(&[("__name__", "b")]);
+        // Scrape 1: a and b.
+        c.begin();
+        assert!(matches!(c.lookup("a"), Lookup::Miss));
+        c.insert("a", a.clone(), true);
+        assert!(matches!(c.lookup("a"), Lookup::Duplicate));
+        c.insert("b", b.clone(), true);
+        let mut stale = Vec::new();
+        c.finish(true, |l| stale.push(l.clone()));
+        assert!(stale.is_empty());
+        // Scrape 2: only a → b goes stale.
+        c.begin();
+        assert!(matches!(c.lookup("a"), Lookup::Hit(_)));
+        c.finish(true, |l| stale.push(l.clone()));
+        assert_eq!(stale, vec![b.clone()]);
+        // Scrape 3 fails (parsed a, not committed) → a goes stale once.
+        stale.clear();
+        c.begin();
+        assert!(matches!(c.lookup("a"), Lookup::Hit(_)));
+        c.finish(false, |l| stale.push(l.clone()));
+        assert_eq!(stale, vec![a.clone()]);
+        // Scrape 4 fails too → no more markers.
+        stale.clear();
+        c.begin();
+        c.finish(false, |l| stale.push(l.clone()));
+        assert!(stale.is_empty());
+        // Scrape 5 succeeds with a; end of run → a.
+        c.begin();
+        assert!(matches!(c.lookup("a"), Lookup::Hit(_)));
+        c.finish(true, |_| {});
+        let mut last = Vec::new();
+        c.last_produced(|l| last.push(l.clone()));
+        assert_eq!(last, vec![a]);
+    }
+
+    #[test]
+    fn untracked_series_get_no_markers() {
+        let mut c = SeriesCache::new();
+        c.begin();
+        c.insert("a", l(&[("__name__", "a")]), false);
+        c.finish(true, |_| {});
+        c.begin();
+        let mut n = 0;
+        c.finish(true, |_| n += 1);
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn forgets_old_series() {
+        let mut c = SeriesCache::new();
+        c.begin();
+        c.insert("a", l(&[("__name__", "a")]), true);
+        c.finish(true, |_| {});
+        for _ in 0..(2 * FORGET_AFTER) {
+            c.begin();
+            c.finish(true, |_| {});
+        }
+        assert!(c.is_empty());
+    }
+}
