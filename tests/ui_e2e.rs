@@ -8,7 +8,8 @@
 //! Skips loudly without chromium/chromedriver, and fails instead with `RIVER_BROWSER_REQUIRED=1`.
 //!
 //! ```text
-//! cargo test --test ui_e2e -- --nocapture       # pages, links, cluster, 2,000-component figures
+//! cargo test --test ui_e2e -- --nocapture   # pages, links, cluster, figures (2,000 components,
+//!                                            # a scrape of 10,000 targets)
 //! cargo test --test ui_e2e screenshots -- --ignored   # regenerates docs/screenshots/*.png
 //! ```
 
@@ -42,7 +43,8 @@ const POLL_MS: u32 = 500;
 // ---------------------------------------------------------------------------------------------
 
 /// A small pipeline with every kind of edge: files read, targets discovered and relabelled,
-/// receivers chained, a secret, and a component that is unhealthy.
+/// the agent scraping itself into chained receivers, a secret, and a component that is
+/// unhealthy.
 fn demo_config(dir: &Path) -> String {
     std::fs::write(dir.join("token.txt"), "first-token").unwrap();
     std::fs::write(dir.join("password.txt"), "hunter2").unwrap();
@@ -106,6 +108,13 @@ prometheus.relabel "front" {{
 		regex         = "go_.*"
 		action        = "drop"
 	}}
+}}
+
+prometheus.scrape "agent" {{
+	targets         = prometheus.exporter.self.agent.targets
+	forward_to      = [prometheus.relabel.front.receiver]
+	scrape_interval = "2s"
+	scrape_timeout  = "1s"
 }}
 "#
     )
@@ -711,10 +720,30 @@ async fn pages_show_what_the_live_api_says() {
     check_list(&s, &agent).await;
     let list = get_json(&agent.addr, "/api/v0/web/components");
     let ids = ids_of(&list);
-    assert_eq!(ids.len(), 8, "{ids:?}");
+    assert_eq!(ids.len(), 9, "{ids:?}");
     for id in &ids {
         check_component(&s, &agent, id).await;
     }
+    // The scrape's debug info: once its target (the agent itself) has been scraped, the page
+    // shows the target up, as the API does.
+    let scrape = "prometheus.scrape.agent";
+    let up = wait_for(WAIT, || {
+        let v = get_json(&agent.addr, &format!("/api/v0/web/components/{scrape}"));
+        let body = v["debugInfo"][0]["body"].as_array()?.clone();
+        body.iter()
+            .any(|a| a["name"] == "health" && a["value"]["value"] == "up")
+            .then_some(())
+    });
+    assert!(up.is_some(), "{scrape} never scraped its target");
+    check_component(&s, &agent, scrape).await;
+    let debug = js(
+        &s,
+        "return document.querySelector('#section-debugInfo pre.river').textContent",
+    )
+    .await;
+    let debug = debug.as_str().unwrap();
+    assert!(debug.starts_with("target {\n"), "{debug}");
+    assert!(debug.contains("= \"up\""), "{debug}");
     // The broken file makes its component unhealthy, and the page says why.
     let broken = get_json(&agent.addr, "/api/v0/web/components/discovery.file.broken");
     assert_eq!(broken["health"]["state"], "unhealthy", "{broken}");
@@ -1078,9 +1107,9 @@ fn many_targets_json(n: usize, addrs: &[String]) -> String {
 /// 2,000 components and one `prometheus.scrape` with 10,000 targets in a real agent: the list,
 /// the graph and the scrape component's page (debug info: one `target` block per target, shown
 /// as a virtualized table). Targets point at a few tiny local endpoints and are scraped every
-/// ten minutes, so the machine stays calm.
+/// ten minutes, so the machine stays calm. About ten seconds; the figures are printed with
+/// `--nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "performance figures (about a minute); run with --ignored --nocapture"]
 async fn perf_2000_components_10000_targets() {
     let _one = BROWSER.lock().await;
     let Some(driver) = ChromeDriver::start_or_skip().await else {
@@ -1143,7 +1172,34 @@ async fn perf_2000_components_10000_targets() {
             [c.dataset.key || 'all', c.querySelector('.chip-count').textContent]))",
     )
     .await;
-    let unchanged_poll = next_poll_ms(&s).await;
+    let next_poll = next_poll_ms(&s).await;
+    // The `targets` argument (one statement, 70,000 lines of River) is cut at 3,000 lines;
+    // "Show everything" shows all of it, exactly as the API says.
+    let cut = js(
+        &s,
+        "const p = document.querySelector('#section-arguments pre.river');
+         const b = document.querySelector('#section-arguments .show-all');
+         return [p.textContent.split('\\n').length, b.hidden];",
+    )
+    .await;
+    assert_eq!(cut, json!([3000, false]), "long arguments are cut");
+    let t1 = Instant::now();
+    click(&s, "#section-arguments .show-all").await;
+    let full = wait_js(
+        &s,
+        "const b = document.querySelector('#section-arguments .show-all');
+         return b.hidden && document.querySelector('#section-arguments pre.river').textContent;",
+    )
+    .await;
+    let show_all_ms = t1.elapsed().as_millis();
+    let api = get_json(&agent.addr, &path);
+    let want = river_of_body(&api["arguments"]);
+    assert_eq!(
+        full.as_str().unwrap(),
+        want,
+        "all of the arguments, as the API says"
+    );
+    let full_lines = want.lines().count();
     // Filter: every target of one zone and app (10,000 / lcm(5, 50) = 200 of them).
     let tfilter = element(&s, ".block-run input.filter").await;
     let t1 = Instant::now();
@@ -1186,9 +1242,8 @@ async fn perf_2000_components_10000_targets() {
     println!("  agent start → 10,000 targets in the API: {start_ms} ms; GET {id}: {api_ms} ms, {api_bytes} bytes");
     println!("  component list: {list}");
     println!("  graph:          {graph}");
-    println!(
-        "  scrape page:    {scrape}; target health {health}; unchanged poll {unchanged_poll} ms"
-    );
+    println!("  scrape page:    {scrape}; target health {health}; next poll (debug info changed: scrapes ran) {next_poll} ms");
+    println!("  \"Show everything\" of the targets argument ({full_lines} lines): {show_all_ms} ms (incl. WebDriver)");
     println!("  filter typed → 200 of 10,000 targets: {filter_ms} ms (incl. WebDriver and the 100 ms debounce); scroll to the end → painted: {} ms", last[2]);
     println!("  (totalMs = navigation start → first render painted; fetchMs = waiting for API answers; wallMs = WebDriver goto → ready)\n");
     s.close().await.unwrap();
@@ -1199,8 +1254,8 @@ async fn perf_2000_components_10000_targets() {
 // ---------------------------------------------------------------------------------------------
 
 /// Regenerates `docs/screenshots/*.png` (or into `$UI_SCREENSHOTS_DIR`): the component list,
-/// the graph, a component page with debug info and the clustering page, from a three-node
-/// cluster running the demo configuration.
+/// the graph, a scrape component's page and its debug info, and the clustering page, from a
+/// three-node cluster running the demo configuration plus a scrape of 30 targets.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "writes docs/screenshots; run with --ignored screenshots"]
 async fn screenshots() {
@@ -1213,7 +1268,32 @@ async fn screenshots() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
     std::fs::create_dir_all(&out).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let agents = start_cluster(tmp.path(), demo_config);
+    // The demo pipeline plus a scrape of 30 targets (24 tiny local endpoints, 6 refused), so
+    // the debug info is a table of targets up and down.
+    let addrs = tiny_metrics_servers(4);
+    let fleet: Vec<String> = (0..30)
+        .map(|i| {
+            let addr = if i % 5 == 4 {
+                "127.0.0.1:1".to_string()
+            } else {
+                addrs[i % addrs.len()].clone()
+            };
+            format!(
+                "{{\"__address__\" = \"{addr}\", \"node\" = \"node-{i:02}\", \"zone\" = \"zone-{}\"}}",
+                i % 3
+            )
+        })
+        .collect();
+    let config = move |dir: &Path| {
+        format!(
+            "{}\nprometheus.scrape \"fleet\" {{\n\ttargets         = [{}]\n\
+             \tforward_to      = [prometheus.relabel.front.receiver]\n\tscrape_interval = \"5s\"\n\
+             \tscrape_timeout  = \"1s\"\n}}\n",
+            demo_config(dir),
+            fleet.join(", ")
+        )
+    };
+    let agents = start_cluster(tmp.path(), config);
     let a = &agents[0];
     let s = driver.new_session().await.expect("browser session");
     s.set_window_size(1280, 800).await.unwrap();
@@ -1238,11 +1318,31 @@ async fn screenshots() {
     click(&s, "button[aria-label='Fit the whole graph']").await;
     save("graph").await;
 
-    s.goto(&url(a, "/component/discovery.relabel.prod"))
-        .await
-        .unwrap();
-    wait_component(&s, "discovery.relabel.prod").await;
+    // Every fleet target scraped at least once (up or down), then the page and its debug info.
+    let id = "prometheus.scrape.fleet";
+    let scraped = wait_for(Duration::from_secs(30), || {
+        let v = get_json(&a.addr, &format!("/api/v0/web/components/{id}"));
+        let targets = v["debugInfo"].as_array()?;
+        let done = targets.iter().all(|t| {
+            t["body"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|x| x["name"] == "health" && x["value"]["value"] != "unknown")
+        });
+        (targets.len() == 30 && done).then_some(())
+    });
+    assert!(scraped.is_some(), "{id} did not scrape every target");
+    s.goto(&url(a, &format!("/component/{id}"))).await.unwrap();
+    wait_component(&s, id).await;
+    wait_js(&s, "return document.querySelector(\".block-run .chip[data-key='unknown'] .chip-count\")?.textContent === '0'").await;
     save("component").await;
+    js(
+        &s,
+        "document.querySelector('#section-debugInfo').scrollIntoView(); return true",
+    )
+    .await;
+    save("component-debug-info").await;
 
     s.goto(&url(a, "/clustering")).await.unwrap();
     ready(&s, "clustering").await;
