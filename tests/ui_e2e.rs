@@ -435,39 +435,32 @@ fn strings(v: &Value) -> Vec<String> {
 async fn check_list(s: &Session, agent: &Agent) {
     s.goto(&url(agent, "/")).await.unwrap();
     ready(s, "list").await;
-    let api = get_json(&agent.addr, "/api/v0/web/components");
-    let comps = api.as_array().unwrap();
-    let rows = js(
-        s,
-        "return Object.fromEntries([...document.querySelectorAll('.vt-row')].map(r => [r.dataset.key, {
-            health: r.querySelector('.col-health .badge').textContent,
-            message: r.querySelector('.col-message').textContent,
-            href: r.querySelector('.col-id a').getAttribute('href') }]))",
-    )
-    .await;
-    let shown: BTreeSet<String> = rows.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(shown, ids_of(&api), "rows of the list vs the API");
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for c in comps {
-        let id = c["localID"].as_str().unwrap();
-        let row = &rows[id];
-        assert_eq!(row["health"], c["health"]["state"], "{id}: health");
-        assert_eq!(row["message"], c["health"]["message"], "{id}: message");
-        assert_eq!(row["href"], json!(format!("component/{id}")), "{id}: link");
-        *counts
-            .entry(c["health"]["state"].as_str().unwrap().to_string())
-            .or_default() += 1;
-    }
-    assert_eq!(
-        text_of(s, "#shown-count").await,
-        format!("{} components", comps.len())
-    );
-    for (state, n) in &counts {
-        assert_eq!(
-            text_of(s, &format!(".chip[data-key='{state}'] .chip-count")).await,
-            n.to_string(),
-            "{state} count"
-        );
+    // Health can change between two polls: read both again until they agree.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let api = get_json(&agent.addr, "/api/v0/web/components");
+        let page = js(
+            s,
+            "return { rows: Object.fromEntries([...document.querySelectorAll('.vt-row')].map(r => [r.dataset.key, {
+                health: r.querySelector('.col-health .badge').textContent,
+                message: r.querySelector('.col-message').textContent,
+                href: r.querySelector('.col-id a').getAttribute('href') }])),
+              shown: document.getElementById('shown-count').textContent,
+              chips: Object.fromEntries([...document.querySelectorAll('.page-list .chip')].map(c =>
+                [c.dataset.key || 'all', c.querySelector('.chip-count').textContent])) }",
+        )
+        .await;
+        let diffs = list_diffs(&page, &api);
+        if diffs.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "the list does not show what the API says:\n{}",
+                diffs.join("\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // A real click on a row's link opens that component.
     let id = "discovery.relabel.prod";
@@ -477,6 +470,61 @@ async fn check_list(s: &Session, agent: &Agent) {
         s.current_url().await.unwrap(),
         url(agent, &format!("/component/{id}"))
     );
+}
+
+/// What differs between the component list (as read by `check_list`) and the API's answer.
+fn list_diffs(page: &Value, api: &Value) -> Vec<String> {
+    let comps = api.as_array().unwrap();
+    let mut diffs = Vec::new();
+    let mut same = |what: String, shown: &Value, want: Value| {
+        if *shown != want {
+            diffs.push(format!("{what}:\n  page: {shown}\n  API:  {want}"));
+        }
+    };
+    let shown: BTreeSet<String> = page["rows"].as_object().unwrap().keys().cloned().collect();
+    same("rows".into(), &json!(shown), json!(ids_of(api)));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for c in comps {
+        let id = c["localID"].as_str().unwrap();
+        let row = &page["rows"][id];
+        same(
+            format!("{id}: health"),
+            &row["health"],
+            c["health"]["state"].clone(),
+        );
+        same(
+            format!("{id}: message"),
+            &row["message"],
+            c["health"]["message"].clone(),
+        );
+        same(
+            format!("{id}: link"),
+            &row["href"],
+            json!(format!("component/{id}")),
+        );
+        *counts
+            .entry(c["health"]["state"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    same(
+        "count".into(),
+        &page["shown"],
+        json!(format!("{} components", comps.len())),
+    );
+    same(
+        "all chip".into(),
+        &page["chips"]["all"],
+        json!(comps.len().to_string()),
+    );
+    for state in ["healthy", "unhealthy", "unknown", "exited"] {
+        let n = counts.get(state).copied().unwrap_or(0);
+        same(
+            format!("{state} chip"),
+            &page["chips"][state],
+            json!(n.to_string()),
+        );
+    }
+    diffs
 }
 
 /// One component page against `/api/v0/web/components/<id>`. Health and debug info may change
@@ -583,55 +631,31 @@ fn component_diffs(page: &Value, api: &Value, agent: &Agent, id: &str) -> Vec<St
 async fn check_graph(s: &Session, agent: &Agent) {
     s.goto(&url(agent, "/graph")).await.unwrap();
     ready(s, "graph").await;
-    let api = get_json(&agent.addr, "/api/v0/web/components");
-    let nodes = js(
-        s,
-        "return Object.fromEntries([...document.querySelectorAll('a.node')].map(n =>
-            [n.dataset.id, { cls: n.getAttribute('class').replace(/ match$/, ''), text: n.querySelector('text').textContent,
-                             href: n.getAttribute('href') }]))",
-    )
-    .await;
-    let shown: BTreeSet<String> = nodes.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(shown, ids_of(&api), "graph boxes vs the API");
-    for c in api.as_array().unwrap() {
-        let id = c["localID"].as_str().unwrap();
-        assert_eq!(
-            nodes[id]["cls"],
-            json!(format!(
-                "node health-{}",
-                c["health"]["state"].as_str().unwrap()
-            )),
-            "{id}"
-        );
-        assert_eq!(nodes[id]["text"], id, "full ID on the box");
-        assert_eq!(nodes[id]["href"], json!(format!("component/{id}")));
+    // Health (the boxes' colours) can change between two polls: read both again until they agree.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let api = get_json(&agent.addr, "/api/v0/web/components");
+        let page = js(
+            s,
+            "return { nodes: Object.fromEntries([...document.querySelectorAll('a.node')].map(n =>
+                [n.dataset.id, { cls: n.getAttribute('class').replace(/ match$/, ''),
+                                 text: n.querySelector('text').textContent, href: n.getAttribute('href') }])),
+              edges: [...document.querySelectorAll('path.edge')].map(p =>
+                [p.dataset.from, p.dataset.to, p.classList.contains('edge-data') ? 'data' : 'ref']) }",
+        )
+        .await;
+        let diffs = graph_diffs(&page, &api);
+        if diffs.is_empty() {
+            break;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "the graph does not show what the API says:\n{}",
+                diffs.join("\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let edges = js(
-        s,
-        "return [...document.querySelectorAll('path.edge')].map(p =>
-            [p.dataset.from, p.dataset.to, p.classList.contains('edge-data') ? 'data' : 'ref'])",
-    )
-    .await;
-    let shown: BTreeSet<(String, String, &str)> = edges
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e[0].as_str().unwrap().to_string(),
-                e[1].as_str().unwrap().to_string(),
-                if e[2] == "data" { "data" } else { "ref" },
-            )
-        })
-        .collect();
-    let expected = api_edges(api.as_array().unwrap());
-    assert!(!expected.is_empty());
-    assert_eq!(shown, expected, "graph edges vs the API");
-    assert_eq!(
-        edges.as_array().unwrap().len(),
-        expected.len(),
-        "no duplicate edges"
-    );
     // A real mouse click on a box.
     let id = "prometheus.relabel.front";
     click(s, &format!("a.node[data-id='{id}'] rect")).await;
@@ -644,37 +668,94 @@ async fn check_graph(s: &Session, agent: &Agent) {
     ready(s, "graph").await;
 }
 
+/// What differs between the graph (as read by `check_graph`) and the API's answer: the boxes,
+/// their colours, IDs and links, and every edge.
+fn graph_diffs(page: &Value, api: &Value) -> Vec<String> {
+    let mut diffs = Vec::new();
+    let mut same = |what: String, shown: &Value, want: Value| {
+        if *shown != want {
+            diffs.push(format!("{what}:\n  page: {shown}\n  API:  {want}"));
+        }
+    };
+    let nodes = &page["nodes"];
+    let shown: BTreeSet<String> = nodes.as_object().unwrap().keys().cloned().collect();
+    same("boxes".into(), &json!(shown), json!(ids_of(api)));
+    for c in api.as_array().unwrap() {
+        let id = c["localID"].as_str().unwrap();
+        let health = c["health"]["state"].as_str().unwrap();
+        same(
+            format!("{id}: colour"),
+            &nodes[id]["cls"],
+            json!(format!("node health-{health}")),
+        );
+        same(
+            format!("{id}: full ID on the box"),
+            &nodes[id]["text"],
+            json!(id),
+        );
+        same(
+            format!("{id}: link"),
+            &nodes[id]["href"],
+            json!(format!("component/{id}")),
+        );
+    }
+    let edges = page["edges"].as_array().unwrap();
+    let shown: Vec<(String, String, &str)> = edges
+        .iter()
+        .map(|e| {
+            (
+                e[0].as_str().unwrap_or("?").to_string(),
+                e[1].as_str().unwrap_or("?").to_string(),
+                if e[2] == "data" { "data" } else { "ref" },
+            )
+        })
+        .collect();
+    let unique: BTreeSet<_> = shown.iter().cloned().collect();
+    let expected = api_edges(api.as_array().unwrap());
+    assert!(!expected.is_empty(), "the demo has edges");
+    same("edges".into(), &json!(unique), json!(expected));
+    same(
+        "edge count (no duplicates)".into(),
+        &json!(shown.len()),
+        json!(expected.len()),
+    );
+    diffs
+}
+
 /// The clustering page of `agent` against its `/api/v0/web/peers`: the same peers with the same
 /// addresses, states and local-node mark. Returns the names shown.
 async fn check_clustering(s: &Session, agent: &Agent) -> Vec<String> {
-    let api = get_json(&agent.addr, "/api/v0/web/peers");
-    let rows = wait_js(
-        s,
-        &format!(
-            "const rows = [...document.querySelectorAll('.peers-table .vt-row')];
-             if (rows.length !== {n}) return false;
-             return rows.map(r => ({{ name: r.dataset.key,
+    // Membership can change between two polls: read both again until they agree.
+    let deadline = Instant::now() + WAIT;
+    let (got, want, rows) = loop {
+        let api = get_json(&agent.addr, "/api/v0/web/peers");
+        let rows = js(
+            s,
+            "return [...document.querySelectorAll('.peers-table .vt-row')].map(r => ({ name: r.dataset.key,
                  addr: r.querySelector('.col-addr').textContent,
                  state: r.querySelector('.col-state').textContent,
                  self: r.querySelector('.col-self').textContent === '✔',
-                 share: r.querySelector('.col-share').textContent }}));",
-            n = api.as_array().unwrap().len()
-        ),
-    )
-    .await;
-    let mut want: Vec<Value> = api
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| json!({"name": p["name"], "addr": p["addr"], "state": p["state"], "self": p["isSelf"]}))
-        .collect();
-    want.sort_by_key(|p| p["name"].as_str().unwrap().to_string());
-    let got: Vec<Value> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| json!({"name": r["name"], "addr": r["addr"], "state": r["state"], "self": r["self"]}))
-        .collect();
+                 share: r.querySelector('.col-share').textContent }));",
+        )
+        .await;
+        let mut want: Vec<Value> = api
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| json!({"name": p["name"], "addr": p["addr"], "state": p["state"], "self": p["isSelf"]}))
+            .collect();
+        want.sort_by_key(|p| p["name"].as_str().unwrap().to_string());
+        let got: Vec<Value> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| json!({"name": r["name"], "addr": r["addr"], "state": r["state"], "self": r["self"]}))
+            .collect();
+        if got == want || Instant::now() > deadline {
+            break (got, want, rows);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert_eq!(got, want, "peers on the page vs the API of {}", agent.addr);
     // Ring shares of the participants add up to the whole key space.
     let total: f64 = rows
