@@ -128,16 +128,30 @@ function riverText(body) {
   more.addEventListener('click', () => { full = true; update(current); });
   function update(b) {
     current = b;
-    const lines = bodyLines(b, '', full ? Infinity : TEXT_LINE_LIMIT + 1);
-    if (!full && lines.length > TEXT_LINE_LIMIT) {
-      pre.textContent = lines.slice(0, TEXT_LINE_LIMIT).join('\n');
+    // One attribute can span many lines (a `targets` list of 10,000 objects is one statement),
+    // so the cut counts the lines of the text, not the statements.
+    let text = bodyLines(b, '', full ? Infinity : TEXT_LINE_LIMIT + 1).join('\n');
+    const cut = full ? -1 : nthNewline(text, TEXT_LINE_LIMIT);
+    if (cut >= 0) {
+      text = text.slice(0, cut);
       more.hidden = false;
       more.textContent = `Show everything (more than ${fmtCount(TEXT_LINE_LIMIT)} lines)`;
     } else {
-      pre.textContent = lines.join('\n');
       more.hidden = true;
     }
+    // Unchanged text is not set again: a long <pre> costs a relayout on every poll.
+    if (pre.textContent !== text) pre.textContent = text;
   }
   update(body);
   return { el, update };
+}
+
+/** Index of the n-th "\n" in text (1-based), or -1 when it has fewer. */
+function nthNewline(text, n) {
+  let i = -1;
+  for (let k = 0; k < n; k++) {
+    i = text.indexOf('\n', i + 1);
+    if (i < 0) return -1;
+  }
+  return i;
 }

@@ -186,7 +186,7 @@ export function graphPage() {
     const nodeLayer = s('g', { class: 'nodes' });
     const edgeFrag = document.createDocumentFragment();
     for (const e of layout.edges) {
-      const p = s('path', { d: e.path, class: `edge edge-${e.kind}`, 'marker-end': 'url(#arrow)' });
+      const p = s('path', { d: e.path, class: `edge edge-${e.kind}`, 'marker-end': 'url(#arrow)', dataset: { from: e.from, to: e.to } });
       edgeFrag.append(p);
       for (const id of [e.from, e.to]) {
         if (!edgesByNode.has(id)) edgesByNode.set(id, []);
