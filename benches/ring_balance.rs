@@ -9,15 +9,23 @@ use river_agent::cluster::keys::TargetKey;
 use river_agent::cluster::ring::{NodeName, Ring};
 
 fn owners<'a>(ring: &'a Ring, keys: &[u64]) -> Vec<&'a NodeName> {
-    keys.iter().map(|k| ring.owner(*k).expect("ring has nodes")).collect()
+    keys.iter()
+        .map(|k| ring.owner(*k).expect("ring has nodes"))
+        .collect()
 }
 
 fn report(label: &str, n: usize, keys: &[u64]) {
-    let names: Vec<NodeName> = (0..n).map(|i| NodeName::from(format!("agent-{i}"))).collect();
+    let names: Vec<NodeName> = (0..n)
+        .map(|i| NodeName::from(format!("agent-{i}")))
+        .collect();
     let ring = Ring::with_default_tokens(names.clone());
     let before = owners(&ring, keys);
     let mean = keys.len() as f64 / n as f64;
-    let max = names.iter().map(|nm| before.iter().filter(|o| **o == nm).count()).max().unwrap_or(0) as f64;
+    let max = names
+        .iter()
+        .map(|nm| before.iter().filter(|o| **o == nm).count())
+        .max()
+        .unwrap_or(0) as f64;
 
     // The share a newcomer takes depends on where its name's tokens fall: try 20 names.
     let mut join_ratios = Vec::new();
@@ -76,7 +84,9 @@ fn report(label: &str, n: usize, keys: &[u64]) {
 }
 
 fn main() {
-    let random: Vec<u64> = (0..100_000u64).map(|i| xxhash_rust::xxh64::xxh64(&i.to_le_bytes(), 42)).collect();
+    let random: Vec<u64> = (0..100_000u64)
+        .map(|i| xxhash_rust::xxh64::xxh64(&i.to_le_bytes(), 42))
+        .collect();
     let targets: Vec<u64> = (0..100_000u32)
         .map(|i| {
             let addr = format!("10.{}.{}.{}:9100", i >> 16, (i >> 8) & 255, i & 255);
