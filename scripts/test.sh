@@ -20,4 +20,4 @@ fi
 
 export RIVER_CONFORMANCE_DIR="${RIVER_CONFORMANCE_DIR:-$(pwd)/../shared/conformance}"
 cargo build --profile ci --bins
-cargo test --profile ci -- --test-threads="${TEST_THREADS:-2}"
+cargo test --profile ci --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
