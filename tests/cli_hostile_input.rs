@@ -64,7 +64,7 @@ fn noise(len: usize, mut seed: u64) -> Vec<u8> {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 (seed >> 24) as u8
             } else {
                 ALPHABET[(seed >> 32) as usize % ALPHABET.len()]
