@@ -1,9 +1,13 @@
 //! The lexer: bytes → raw tokens (including newlines and comments), with upstream's error texts.
 //!
-//! Token recognition is a logos automaton; literals whose bodies need character-by-character
-//! checks (numbers, strings, comments) are finished by small hand-written callbacks. Every
-//! character read inside them goes through [`Extras::check_char`], which reports NUL bytes,
-//! invalid UTF-8 and stray byte order marks wherever they occur, as upstream does.
+//! Tokens are recognised by a hand-written dispatch on their first byte, which covers all of
+//! the ASCII language; a logos automaton over the whole token set takes over for the rare token
+//! that starts with or runs into anything else (Unicode identifiers, illegal characters). The
+//! logos-only mode in the tests checks that both agree. Literals whose bodies need
+//! character-by-character checks (strings, comments) are finished by small hand-written scans.
+//! Every non-ASCII or NUL character read inside them goes through [`Extras::check_char`], which
+//! reports NUL bytes, invalid UTF-8 and stray byte order marks wherever they occur, as upstream
+//! does.
 //!
 //! Upstream's scanner reads one character ahead: the character right after a token has been
 //! decoded (and any error in it reported) by the time the token is returned. [`RawLexer`]
@@ -16,7 +20,7 @@ use logos::Logos;
 
 use super::chars::{self, BOM};
 use super::pos::{Offset, Span};
-use super::token::Tok;
+use super::token::{Tok, Token};
 
 /// A lexical error: where and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,8 +181,22 @@ fn float(lex: &mut Lex<'_>) {
     }
 }
 
+/// Bytes a double- or single-quoted string body cannot simply step over: the quotes, a
+/// backslash, a newline, NUL and non-ASCII bytes (which need UTF-8 checks).
+static QUOTED_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = matches!(c, b'"' | b'\'' | b'\\' | b'\n' | 0) || c >= 0x80;
+        b += 1;
+    }
+    t
+};
+
 /// Scans a quoted string body after its opening quote at `start`, up to and including `until`.
 /// Returns the end offset. `escapes` enables backslash escapes; `multiline` allows newlines.
+#[inline]
 fn scan_string(
     src: &[u8],
     start: usize,
@@ -187,6 +205,9 @@ fn scan_string(
     multiline: bool,
     ex: &mut Extras,
 ) -> usize {
+    if escapes && !multiline {
+        return scan_quoted(src, start, until, ex);
+    }
     let mut i = start + 1;
     loop {
         // Fast path: jump to the next delimiter, backslash or newline, then check the bytes
@@ -216,6 +237,33 @@ fn scan_string(
         }
         if escapes && b == b'\\' {
             i = scan_escape(src, i, ex);
+        }
+    }
+}
+
+/// [`scan_string`] for a one-line string with escapes (`"` or `'`). Such strings are short, so
+/// one byte loop beats searching for the delimiter and then re-checking what was skipped.
+#[inline]
+fn scan_quoted(src: &[u8], start: usize, until: u8, ex: &mut Extras) -> usize {
+    let mut i = start + 1;
+    loop {
+        i += src[i..]
+            .iter()
+            .position(|&c| QUOTED_STOP[c as usize])
+            .unwrap_or(src.len() - i);
+        let Some(&b) = src.get(i) else {
+            ex.error(start, "string literal not terminated");
+            return i;
+        };
+        match b {
+            b'\n' => {
+                ex.error(start, "string literal not terminated");
+                return i;
+            }
+            b'\\' => i = scan_escape(src, i + 1, ex),
+            _ if b == until => return i + 1,
+            b'"' | b'\'' => i += 1,          // the other quote
+            _ => i += ex.check_char(src, i), // NUL or non-ASCII
         }
     }
 }
@@ -303,23 +351,35 @@ fn single_quoted(lex: &mut Lex<'_>) {
 }
 
 fn line_comment(lex: &mut Lex<'_>) {
-    let src = lex.source();
     let from = lex.span().end;
+    let end = line_comment_end(lex.source(), from, &mut lex.extras);
+    lex.bump(end - from);
+}
+
+fn block_comment(lex: &mut Lex<'_>) {
+    let start = lex.span().start;
+    let from = lex.span().end;
+    let end = block_comment_end(lex.source(), start, &mut lex.extras);
+    lex.bump(end - from);
+}
+
+/// End of a `//` comment whose body starts at `from` (the newline is not part of it).
+#[inline]
+fn line_comment_end(src: &[u8], from: usize, ex: &mut Extras) -> usize {
     let end = memchr::memchr(b'\n', &src[from..]).map_or(src.len(), |j| from + j);
     // Only bytes that could be NUL, non-ASCII or a byte order mark need checking.
     if src[from..end].iter().any(|&b| b == 0 || b >= 0x80) {
         let mut i = from;
         while i < end {
-            i += lex.extras.check_char(src, i);
+            i += ex.check_char(src, i);
         }
     }
-    lex.bump(end - from);
+    end
 }
 
-fn block_comment(lex: &mut Lex<'_>) {
-    let src = lex.source();
-    let start = lex.span().start;
-    let from = lex.span().end;
+/// End of the `/* */` comment starting at `start`, reporting one that is not closed.
+fn block_comment_end(src: &[u8], start: usize, ex: &mut Extras) -> usize {
+    let from = start + 2;
     let (end, closed) = match memchr::memmem::find(&src[from..], b"*/") {
         Some(j) => (from + j + 2, true),
         None => (src.len(), false),
@@ -327,58 +387,77 @@ fn block_comment(lex: &mut Lex<'_>) {
     if src[from..end].iter().any(|&b| b == 0 || b >= 0x80) {
         let mut i = from;
         while i < end {
-            i += lex.extras.check_char(src, i);
+            i += ex.check_char(src, i);
         }
     }
     if !closed {
-        lex.extras.error(start, "block comment not terminated");
+        ex.error(start, "block comment not terminated");
     }
-    lex.bump(end - from);
+    end
 }
 
-/// What the lexer found.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum RawKind {
-    /// A token the parser sees as is.
-    Tok(Tok),
-    /// A `\n`.
-    Newline,
-    /// A `//` comment (without its newline).
-    LineComment,
-    /// A `/* */` comment.
-    BlockComment,
-    /// An illegal character: an `ILLEGAL` token that does not change terminator insertion.
-    IllegalChar,
-}
-
-/// A raw token with its span.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct RawToken {
-    /// What was found.
-    pub kind: RawKind,
-    /// Where.
-    pub span: Span,
-}
+/// A raw token: what the lexer found and where.
+///
+/// The kind is the parser's [`Tok`], so that the terminator pass can pass most tokens on as
+/// they are: a newline is [`Tok::Terminator`] (the next pass decides whether it ends a
+/// statement), a comment is [`Tok::Comment`], the end of input is [`Tok::Eof`], and both an
+/// illegal character and a single-quoted string (which starts with `'`) are [`Tok::Illegal`].
+pub type RawToken = Token;
 
 /// Iterates over the raw tokens of a source, collecting errors in [`RawLexer::take_errors`].
+///
+/// The common ASCII tokens are recognised by a hand-written byte dispatch; logos, which knows
+/// the whole token set, takes over only for a token that starts with or runs into a byte the
+/// fast path does not handle (non-ASCII, NUL, characters outside the language). Both agree
+/// byte for byte; the unit tests check that on random input.
 pub struct RawLexer<'s> {
+    /// The logos automaton, positioned at or before `pos`; also owns the error list.
     lex: Lex<'s>,
     src: &'s [u8],
-    done: bool,
+    /// Offset where the next token's search starts.
+    pos: usize,
+    /// Test-only: send every token through logos, to compare the two paths.
+    #[cfg(test)]
+    logos_only: bool,
 }
+
+/// Bytes that continue an ASCII identifier.
+static IDENT_CONT: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+/// The blanks between tokens.
+static BLANK: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
 
 impl<'s> RawLexer<'s> {
     /// Starts lexing `src`. A byte order mark at the very start is skipped.
     pub fn new(src: &'s [u8]) -> RawLexer<'s> {
         let mut lex = Lexeme::lexer_with_extras(src, Extras::default());
+        let mut pos = 0;
         if src.starts_with("\u{FEFF}".as_bytes()) {
             lex.bump(3);
+            pos = 3;
             Self::read_ahead(&mut lex.extras, src, 3);
         }
         RawLexer {
             lex,
             src,
-            done: false,
+            pos,
+            #[cfg(test)]
+            logos_only: false,
         }
     }
 
@@ -388,6 +467,7 @@ impl<'s> RawLexer<'s> {
     }
 
     /// True when errors are waiting in [`RawLexer::take_errors`].
+    #[inline]
     pub fn has_errors(&self) -> bool {
         !self.lex.extras.errors.is_empty()
     }
@@ -426,72 +506,224 @@ impl<'s> RawLexer<'s> {
             ),
         }
         RawToken {
-            kind: RawKind::IllegalChar,
+            kind: Tok::Illegal,
             span: Span::new(off as Offset, (off + d.width) as Offset),
         }
     }
 
-    /// The next raw token, or `None` at end of input.
-    #[inline(always)]
-    pub fn next_raw(&mut self) -> Option<RawToken> {
-        if self.done {
-            return None;
-        }
-        let item = match self.lex.next() {
-            Some(item) => item,
-            None => {
-                self.done = true;
-                return None;
-            }
+    /// Lets logos recognise the token at `off` (or, in the test-only mode, the next token
+    /// after any blanks at `off`).
+    #[cold]
+    #[inline(never)]
+    fn by_logos(&mut self, off: usize) -> RawToken {
+        // Logos is behind (or, once finished in the test-only mode, at) the fast path.
+        let behind = self.lex.span().end;
+        self.lex.bump(off.saturating_sub(behind));
+        let Some(item) = self.lex.next() else {
+            return self.eof();
         };
         let span = self.lex.span();
         let tok = match item {
-            Ok(lexeme) => {
-                let kind = match lexeme {
-                    Lexeme::Newline => RawKind::Newline,
-                    Lexeme::Ident => RawKind::Tok(Tok::Ident),
-                    Lexeme::Bool => RawKind::Tok(Tok::Bool),
-                    Lexeme::Null => RawKind::Tok(Tok::Null),
-                    Lexeme::Number => RawKind::Tok(Tok::Number),
-                    Lexeme::Float => RawKind::Tok(Tok::Float),
-                    Lexeme::DoubleQuoted | Lexeme::RawString => RawKind::Tok(Tok::String),
-                    Lexeme::SingleQuoted => RawKind::Tok(Tok::Illegal),
-                    Lexeme::LineComment => RawKind::LineComment,
-                    Lexeme::BlockComment => RawKind::BlockComment,
-                    Lexeme::Or => RawKind::Tok(Tok::Or),
-                    Lexeme::And => RawKind::Tok(Tok::And),
-                    Lexeme::Not => RawKind::Tok(Tok::Not),
-                    Lexeme::Neq => RawKind::Tok(Tok::Neq),
-                    Lexeme::Assign => RawKind::Tok(Tok::Assign),
-                    Lexeme::Eq => RawKind::Tok(Tok::Eq),
-                    Lexeme::Lt => RawKind::Tok(Tok::Lt),
-                    Lexeme::Lte => RawKind::Tok(Tok::Lte),
-                    Lexeme::Gt => RawKind::Tok(Tok::Gt),
-                    Lexeme::Gte => RawKind::Tok(Tok::Gte),
-                    Lexeme::Add => RawKind::Tok(Tok::Add),
-                    Lexeme::Sub => RawKind::Tok(Tok::Sub),
-                    Lexeme::Mul => RawKind::Tok(Tok::Mul),
-                    Lexeme::Div => RawKind::Tok(Tok::Div),
-                    Lexeme::Mod => RawKind::Tok(Tok::Mod),
-                    Lexeme::Pow => RawKind::Tok(Tok::Pow),
-                    Lexeme::LCurly => RawKind::Tok(Tok::LCurly),
-                    Lexeme::RCurly => RawKind::Tok(Tok::RCurly),
-                    Lexeme::LParen => RawKind::Tok(Tok::LParen),
-                    Lexeme::RParen => RawKind::Tok(Tok::RParen),
-                    Lexeme::LBrack => RawKind::Tok(Tok::LBrack),
-                    Lexeme::RBrack => RawKind::Tok(Tok::RBrack),
-                    Lexeme::Comma => RawKind::Tok(Tok::Comma),
-                    Lexeme::Dot => RawKind::Tok(Tok::Dot),
-                };
-                RawToken {
-                    kind,
-                    span: Span::new(span.start as Offset, span.end as Offset),
-                }
-            }
+            Ok(lexeme) => RawToken {
+                kind: lexeme.kind(),
+                span: Span::new(span.start as Offset, span.end as Offset),
+            },
             Err(()) => self.illegal(span.start),
         };
-        Self::read_ahead(&mut self.lex.extras, self.src, tok.span.end as usize);
-        Some(tok)
+        self.pos = tok.span.end as usize;
+        Self::read_ahead(&mut self.lex.extras, self.src, self.pos);
+        tok
+    }
+
+    /// The end of input, at the end of the source.
+    #[inline]
+    fn eof(&self) -> RawToken {
+        let end = self.src.len() as Offset;
+        RawToken {
+            kind: Tok::Eof,
+            span: Span::new(end, end),
+        }
+    }
+
+    /// The next raw token; [`Tok::Eof`] at (and after) the end of input.
+    #[inline(always)]
+    pub fn next_raw(&mut self) -> RawToken {
+        #[cfg(test)]
+        if self.logos_only {
+            return self.by_logos(self.pos);
+        }
+        let src = self.src;
+        let mut i = self.pos;
+        i += src[i..]
+            .iter()
+            .position(|&c| !BLANK[c as usize])
+            .unwrap_or(src.len() - i);
+        let Some(&b) = src.get(i) else {
+            return self.eof();
+        };
+        let start = i;
+        let at = |n: usize| src.get(n).copied().unwrap_or(0);
+        let tok = |kind: Tok, len: usize| (kind, start + len);
+        let (kind, end) = match b {
+            b'\n' => (Tok::Terminator, start + 1),
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let j = start
+                    + 1
+                    + src[start + 1..]
+                        .iter()
+                        .position(|&c| !IDENT_CONT[c as usize])
+                        .unwrap_or(src.len() - start - 1);
+                if j < src.len() && src[j] >= 0x80 {
+                    // Possibly a non-ASCII letter or digit continuing the identifier.
+                    return self.by_logos(start);
+                }
+                let kind = match &src[start..j] {
+                    b"true" | b"false" => Tok::Bool,
+                    b"null" => Tok::Null,
+                    _ => Tok::Ident,
+                };
+                (kind, j)
+            }
+            b'0'..=b'9' => self.number(start),
+            b'"' => {
+                let end = scan_string(src, start, b'"', true, false, &mut self.lex.extras);
+                (Tok::String, end)
+            }
+            b'`' => {
+                let end = scan_string(src, start, b'`', false, true, &mut self.lex.extras);
+                (Tok::String, end)
+            }
+            b'\'' => {
+                let ex = &mut self.lex.extras;
+                ex.error(start, "illegal single-quoted string; use double quotes");
+                let end = scan_string(src, start, b'\'', true, false, ex);
+                (Tok::Illegal, end)
+            }
+            b'/' => match at(start + 1) {
+                b'/' => (
+                    Tok::Comment,
+                    line_comment_end(src, start + 2, &mut self.lex.extras),
+                ),
+                b'*' => (
+                    Tok::Comment,
+                    block_comment_end(src, start, &mut self.lex.extras),
+                ),
+                _ => tok(Tok::Div, 1),
+            },
+            b'.' if at(start + 1).is_ascii_digit() => self.number(start),
+            b'.' => tok(Tok::Dot, 1),
+            b'{' => tok(Tok::LCurly, 1),
+            b'}' => tok(Tok::RCurly, 1),
+            b'(' => tok(Tok::LParen, 1),
+            b')' => tok(Tok::RParen, 1),
+            b'[' => tok(Tok::LBrack, 1),
+            b']' => tok(Tok::RBrack, 1),
+            b',' => tok(Tok::Comma, 1),
+            b'+' => tok(Tok::Add, 1),
+            b'-' => tok(Tok::Sub, 1),
+            b'*' => tok(Tok::Mul, 1),
+            b'%' => tok(Tok::Mod, 1),
+            b'^' => tok(Tok::Pow, 1),
+            b'=' if at(start + 1) == b'=' => tok(Tok::Eq, 2),
+            b'=' => tok(Tok::Assign, 1),
+            b'!' if at(start + 1) == b'=' => tok(Tok::Neq, 2),
+            b'!' => tok(Tok::Not, 1),
+            b'<' if at(start + 1) == b'=' => tok(Tok::Lte, 2),
+            b'<' => tok(Tok::Lt, 1),
+            b'>' if at(start + 1) == b'=' => tok(Tok::Gte, 2),
+            b'>' => tok(Tok::Gt, 1),
+            b'|' | b'&' if at(start + 1) == b => tok(if b == b'|' { Tok::Or } else { Tok::And }, 2),
+            b'|' => {
+                self.lex.extras.error(start + 1, "missing second | in ||");
+                tok(Tok::Or, 1)
+            }
+            b'&' => {
+                self.lex.extras.error(start + 1, "missing second & in &&");
+                tok(Tok::And, 1)
+            }
+            _ => return self.by_logos(start),
+        };
+        self.pos = end;
+        Self::read_ahead(&mut self.lex.extras, src, end);
+        RawToken {
+            kind,
+            span: Span::new(start as Offset, end as Offset),
+        }
+    }
+
+    /// A number starting at `start` (a digit, or a `.` before a digit): digits, an optional
+    /// fraction, an optional exponent. Each part is optional once begun, so the longest match
+    /// is the greedy one. An exponent without digits is still a float, with an error.
+    #[inline]
+    fn number(&mut self, start: usize) -> (Tok, usize) {
+        let src = self.src;
+        let digits = |mut j: usize| {
+            while j < src.len() && src[j].is_ascii_digit() {
+                j += 1;
+            }
+            j
+        };
+        let mut j = digits(start);
+        let mut kind = Tok::Number;
+        if j < src.len() && src[j] == b'.' {
+            kind = Tok::Float;
+            j = digits(j + 1);
+        }
+        if j < src.len() && (src[j] | 0x20) == b'e' {
+            kind = Tok::Float;
+            j += 1;
+            if j < src.len() && matches!(src[j], b'+' | b'-') {
+                j += 1;
+            }
+            let e = j;
+            j = digits(j);
+            if j == e {
+                self.lex.extras.error(start, "exponent has no digits");
+            }
+        }
+        (kind, j)
+    }
+}
+
+impl Lexeme {
+    /// What a logos token is as a raw token.
+    fn kind(self) -> Tok {
+        match self {
+            Lexeme::Newline => Tok::Terminator,
+            Lexeme::Ident => Tok::Ident,
+            Lexeme::Bool => Tok::Bool,
+            Lexeme::Null => Tok::Null,
+            Lexeme::Number => Tok::Number,
+            Lexeme::Float => Tok::Float,
+            Lexeme::DoubleQuoted | Lexeme::RawString => Tok::String,
+            Lexeme::SingleQuoted => Tok::Illegal,
+            Lexeme::LineComment => Tok::Comment,
+            Lexeme::BlockComment => Tok::Comment,
+            Lexeme::Or => Tok::Or,
+            Lexeme::And => Tok::And,
+            Lexeme::Not => Tok::Not,
+            Lexeme::Neq => Tok::Neq,
+            Lexeme::Assign => Tok::Assign,
+            Lexeme::Eq => Tok::Eq,
+            Lexeme::Lt => Tok::Lt,
+            Lexeme::Lte => Tok::Lte,
+            Lexeme::Gt => Tok::Gt,
+            Lexeme::Gte => Tok::Gte,
+            Lexeme::Add => Tok::Add,
+            Lexeme::Sub => Tok::Sub,
+            Lexeme::Mul => Tok::Mul,
+            Lexeme::Div => Tok::Div,
+            Lexeme::Mod => Tok::Mod,
+            Lexeme::Pow => Tok::Pow,
+            Lexeme::LCurly => Tok::LCurly,
+            Lexeme::RCurly => Tok::RCurly,
+            Lexeme::LParen => Tok::LParen,
+            Lexeme::RParen => Tok::RParen,
+            Lexeme::LBrack => Tok::LBrack,
+            Lexeme::RBrack => Tok::RBrack,
+            Lexeme::Comma => Tok::Comma,
+            Lexeme::Dot => Tok::Dot,
+        }
     }
 }
 
@@ -521,10 +753,14 @@ pub fn comment_text(raw: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
-    fn lex_all(src: &str) -> (Vec<(RawKind, String)>, Vec<LexError>) {
+    fn lex_all(src: &str) -> (Vec<(Tok, String)>, Vec<LexError>) {
         let mut l = RawLexer::new(src.as_bytes());
         let mut out = Vec::new();
-        while let Some(t) = l.next_raw() {
+        loop {
+            let t = l.next_raw();
+            if t.kind == Tok::Eof {
+                break;
+            }
             out.push((
                 t.kind,
                 String::from_utf8_lossy(
@@ -544,15 +780,15 @@ mod tests {
         assert_eq!(
             kinds,
             vec![
-                RawKind::Tok(Tok::Ident),
-                RawKind::Tok(Tok::Dot),
-                RawKind::Tok(Tok::Ident),
-                RawKind::Tok(Tok::Assign),
-                RawKind::Tok(Tok::Float),
-                RawKind::Tok(Tok::Add),
-                RawKind::Tok(Tok::Float),
-                RawKind::LineComment,
-                RawKind::Newline,
+                Tok::Ident,
+                Tok::Dot,
+                Tok::Ident,
+                Tok::Assign,
+                Tok::Float,
+                Tok::Add,
+                Tok::Float,
+                Tok::Comment,
+                Tok::Terminator,
             ]
         );
         assert_eq!(toks[4].1, "1.5e3");
@@ -571,7 +807,7 @@ mod tests {
     #[test]
     fn illegal_characters() {
         let (toks, errs) = lex_all("a … b");
-        assert_eq!(toks[1], (RawKind::IllegalChar, "…".to_string()));
+        assert_eq!(toks[1], (Tok::Illegal, "…".to_string()));
         assert_eq!(errs[0].message, "illegal character U+2026 '…'");
         let (_, errs) = lex_all("#");
         assert_eq!(errs[0].message, "illegal character U+0023 '#'");
@@ -591,6 +827,125 @@ mod tests {
                 (3, "illegal character U+0000")
             ]
         );
+    }
+
+    /// Every token and error, as a comparable list.
+    fn run(src: &[u8], logos_only: bool) -> (Vec<RawToken>, Vec<LexError>) {
+        let mut l = RawLexer::new(src);
+        l.logos_only = logos_only;
+        let mut toks = Vec::new();
+        loop {
+            let t = l.next_raw();
+            if t.kind == Tok::Eof {
+                break;
+            }
+            toks.push(t);
+        }
+        assert_eq!(l.next_raw().kind, Tok::Eof, "stays finished");
+        (toks, l.take_errors())
+    }
+
+    /// Pieces that exercise every token, every fast-path exit and every error.
+    const PIECES: &[&[u8]] = &[
+        b"a",
+        b"Z_9",
+        b"true",
+        b"false",
+        b"null",
+        b"nul",
+        b"trueX",
+        "\u{e9}".as_bytes(),
+        "\u{2026}".as_bytes(),
+        "\u{96c}".as_bytes(),
+        "\u{feff}".as_bytes(),
+        b"\xff",
+        b"\xe2\x80",
+        b"\0",
+        b"0",
+        b"17",
+        b".",
+        b"e",
+        b"E",
+        b"+",
+        b"-",
+        b"\"",
+        b"\\",
+        b"\\x4",
+        b"\\u",
+        b"\\q",
+        b"\\n",
+        b"`",
+        b"'",
+        b"/",
+        b"*",
+        b"//",
+        b"/*",
+        b"*/",
+        b"\n",
+        b" ",
+        b"\t",
+        b"\r",
+        b"|",
+        b"&",
+        b"=",
+        b"!",
+        b"<",
+        b">",
+        b"#",
+        b"$",
+        b"@",
+        b"\x0b",
+        b"{",
+        b"}",
+        b"(",
+        b")",
+        b"[",
+        b"]",
+        b",",
+        b"%",
+        b"^",
+        b"x",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        #[test]
+        fn fast_path_agrees_with_logos(
+            idx in proptest::collection::vec(0..PIECES.len(), 0..24)
+        ) {
+            let src: Vec<u8> = idx.iter().flat_map(|&i| PIECES[i].iter().copied()).collect();
+            proptest::prop_assert_eq!(run(&src, false), run(&src, true), "{:?}", String::from_utf8_lossy(&src));
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_edges() {
+        for src in [
+            &b""[..],
+            b"1.e",
+            b"1.eoo",
+            b"1e+",
+            b"1E-5x",
+            b".5e",
+            b"1..2",
+            b"a\xc3\xa9b",
+            b"\xef\xbb\xbfa",
+            b"\xef\xbb\xbf",
+            b"x\0",
+            b"\"abc",
+            b"`a\nb` c",
+            b"'x'",
+            b"a|b&c||d&&e",
+            b"/* x",
+            b"// \xff\n",
+        ] {
+            assert_eq!(
+                run(src, false),
+                run(src, true),
+                "{:?}",
+                String::from_utf8_lossy(src)
+            );
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! other newline is dropped.
 
 use super::chars;
-use super::lexer::{LexError, RawKind, RawLexer, RawToken};
+use super::lexer::{LexError, RawLexer, RawToken};
 use super::pos::{Offset, Span};
 use super::token::{Tok, Token};
 
@@ -62,39 +62,19 @@ impl<'s> Scanner<'s> {
             return t;
         }
         loop {
-            let Some(raw) = self.raw.next_raw() else {
-                let end = self.src.len() as Offset;
-                if self.insert_term {
-                    self.insert_term = false;
-                    return Token {
-                        kind: Tok::Terminator,
-                        span: Span::new(end, end),
-                    };
-                }
-                self.eof_returned = true;
-                return Token {
-                    kind: Tok::Eof,
-                    span: Span::new(end, end),
-                };
-            };
+            let raw = self.raw.next_raw();
             match raw.kind {
-                RawKind::Newline => {
+                // A newline.
+                Tok::Terminator => {
                     if self.insert_term {
                         self.insert_term = false;
-                        return Token {
-                            kind: Tok::Terminator,
-                            span: raw.span,
-                        };
+                        return raw;
                     }
                 }
-                RawKind::LineComment | RawKind::BlockComment => {
-                    let comment = Token {
-                        kind: Tok::Comment,
-                        span: raw.span,
-                    };
+                Tok::Comment => {
                     if self.insert_term && self.runs_to_line_end(raw) {
                         self.insert_term = false;
-                        self.pending = Some(comment);
+                        self.pending = Some(raw);
                         return Token {
                             kind: Tok::Terminator,
                             span: Span::new(raw.span.start, raw.span.start),
@@ -103,34 +83,24 @@ impl<'s> Scanner<'s> {
                     if self.insert_terms {
                         self.insert_term = false;
                     }
-                    return comment;
+                    return raw;
                 }
-                RawKind::IllegalChar => {
-                    return Token {
-                        kind: Tok::Illegal,
-                        span: raw.span,
-                    };
-                }
-                RawKind::Tok(kind) => {
-                    if self.insert_terms {
-                        self.insert_term = matches!(
-                            kind,
-                            Tok::Ident
-                                | Tok::Bool
-                                | Tok::Null
-                                | Tok::Number
-                                | Tok::Float
-                                | Tok::String
-                                | Tok::Illegal
-                                | Tok::RParen
-                                | Tok::RBrack
-                                | Tok::RCurly
-                        );
+                Tok::Eof => {
+                    if self.insert_term {
+                        self.insert_term = false;
+                        return Token {
+                            kind: Tok::Terminator,
+                            span: raw.span,
+                        };
                     }
-                    return Token {
-                        kind,
-                        span: raw.span,
-                    };
+                    self.eof_returned = true;
+                    return raw;
+                }
+                // An illegal character, unlike a single-quoted string, leaves insertion as is.
+                Tok::Illegal if self.src[raw.span.start as usize] != b'\'' => return raw,
+                kind => {
+                    self.insert_term = self.insert_terms && ends_operand(kind);
+                    return raw;
                 }
             }
         }
@@ -221,6 +191,25 @@ impl<'s> Scanner<'s> {
         }
         result
     }
+}
+
+/// Tokens after which a newline ends the statement: identifiers, literals and closers.
+#[inline(always)]
+fn ends_operand(kind: Tok) -> bool {
+    const fn bit(t: Tok) -> u64 {
+        1 << t as u8
+    }
+    const MASK: u64 = bit(Tok::Ident)
+        | bit(Tok::Bool)
+        | bit(Tok::Null)
+        | bit(Tok::Number)
+        | bit(Tok::Float)
+        | bit(Tok::String)
+        | bit(Tok::Illegal)
+        | bit(Tok::RParen)
+        | bit(Tok::RBrack)
+        | bit(Tok::RCurly);
+    MASK >> kind as u8 & 1 != 0
 }
 
 #[cfg(test)]
