@@ -128,6 +128,31 @@ impl From<Vec<u8>> for Str {
 /// An object key.
 pub type Key = Arc<str>;
 
+/// Shares object keys within one evaluation: objects built from the same field name hold the
+/// same [`Key`] (one allocation, cloned by bumping a reference count) instead of a copy each.
+#[derive(Default)]
+pub(crate) struct KeyInterner {
+    keys: ahash::AHashSet<Key>,
+}
+
+impl KeyInterner {
+    /// Most distinct names kept; further names are allocated each time, so that an input with
+    /// many distinct keys cannot grow the table without bound.
+    pub(crate) const MAX_KEYS: usize = 4096;
+
+    /// The key for `name`.
+    pub(crate) fn key(&mut self, name: &str) -> Key {
+        if let Some(k) = self.keys.get(name) {
+            return k.clone();
+        }
+        let k = Key::from(name);
+        if self.keys.len() < Self::MAX_KEYS {
+            self.keys.insert(k.clone());
+        }
+        k
+    }
+}
+
 /// Entries above this count get a hash index for lookups.
 const INDEX_THRESHOLD: usize = 12;
 
@@ -773,6 +798,22 @@ mod tests {
         assert_eq!(o.len(), 30);
         assert!(matches!(o.get("k5"), Some(Value::Number(Number::Int(35)))));
         assert!(o.get("zz").is_none());
+    }
+
+    #[test]
+    fn interned_keys_share_one_allocation() {
+        let mut keys = KeyInterner::default();
+        let a = keys.key("name");
+        let b = keys.key("name");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*keys.key("other"), "other");
+        for i in 0..KeyInterner::MAX_KEYS + 10 {
+            keys.key(&format!("k{i}"));
+        }
+        assert_eq!(keys.keys.len(), KeyInterner::MAX_KEYS);
+        let late = format!("k{}", KeyInterner::MAX_KEYS + 5);
+        assert!(!Arc::ptr_eq(&keys.key(&late), &keys.key(&late)));
+        assert!(Arc::ptr_eq(&keys.key("name"), &a));
     }
 
     #[test]
