@@ -55,10 +55,7 @@ fn eval_array_by_element(source: &Arc<str>, scope: &Scope) -> Option<Value> {
             Err(_) => false,
         }
     });
-    done.then(|| {
-        out.shrink_to_fit();
-        Value::array(out)
-    })
+    done.then(|| Value::array(out))
 }
 
 #[cfg(test)]

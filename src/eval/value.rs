@@ -164,8 +164,12 @@ pub struct Object(Arc<ObjectData>);
 struct ObjectData {
     entries: Vec<(Key, Value)>,
     ordered: bool,
-    index: OnceLock<ahash::AHashMap<Key, usize>>,
+    /// Built on the first lookup in a large object. Boxed: most objects are small and never
+    /// have one, and an inline map would triple the size of every object.
+    index: OnceLock<Box<KeyIndex>>,
 }
+
+type KeyIndex = ahash::AHashMap<Key, usize>;
 
 impl Object {
     /// An object whose key order carries no meaning (a literal or a decoded map): printers
@@ -201,11 +205,13 @@ impl Object {
             return d.entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v);
         }
         let idx = d.index.get_or_init(|| {
-            d.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
+            Box::new(
+                d.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
         });
         idx.get(key).map(|&i| &d.entries[i].1)
     }
@@ -281,11 +287,13 @@ impl Object {
             return d.entries.iter().position(|(k, _)| &**k == key);
         }
         let idx = d.index.get_or_init(|| {
-            d.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
+            Box::new(
+                d.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
         });
         idx.get(key).copied()
     }
@@ -543,7 +551,7 @@ pub enum Value {
     /// numbers, converts to a string on assignment.
     Bytes(Str),
     /// An array.
-    Array(Arc<Vec<Value>>),
+    Array(Arc<[Value]>),
     /// An object.
     Object(Object),
     /// A function.
@@ -579,7 +587,7 @@ impl Value {
 
     /// An array value.
     pub fn array(v: Vec<Value>) -> Value {
-        Value::Array(Arc::new(v))
+        Value::Array(Arc::from(v))
     }
 
     /// An unordered object (a map).
@@ -647,7 +655,7 @@ impl Value {
     /// The elements of an array (bytes become uint numbers).
     pub fn array_elems(&self) -> Option<Cow<'_, [Value]>> {
         match self {
-            Value::Array(a) => Some(Cow::Borrowed(a.as_slice())),
+            Value::Array(a) => Some(Cow::Borrowed(&a[..])),
             Value::Bytes(b) => Some(Cow::Owned(
                 b.as_bytes()
                     .iter()
@@ -773,6 +781,16 @@ mod tests {
             std::mem::size_of::<Value>() <= 24,
             "{}",
             std::mem::size_of::<Value>()
+        );
+    }
+
+    #[test]
+    fn objects_are_small() {
+        // Every object pays for its data's header; the lookup index lives out of line.
+        assert!(
+            std::mem::size_of::<ObjectData>() <= 48,
+            "{}",
+            std::mem::size_of::<ObjectData>()
         );
     }
 

@@ -82,15 +82,13 @@ pub fn parse_array_elements(
     source: &Arc<str>,
     mut on_elem: impl FnMut(&Ast, ExprId) -> bool,
 ) -> bool {
-    let Ok(mut p) = Parser::new("", source.as_bytes()) else {
+    // Only one element's nodes are ever held: no need for the whole-input reservation.
+    let Ok(mut p) = Parser::with_capacity("", source.as_bytes(), 0) else {
         return false;
     };
     if p.tok.kind != Tok::LBrack {
         return false;
     }
-    // Only one element's nodes are ever held: no need for the whole-input reservation.
-    p.exprs = Vec::new();
-    p.expr_depth = Vec::new();
     p.stream_array(source, &mut on_elem)
 }
 
@@ -112,6 +110,11 @@ impl<'s> Parser<'s> {
     }
 
     fn new(name: &str, src: &'s [u8]) -> Result<Parser<'s>, Diagnostics> {
+        Parser::with_capacity(name, src, src.len() / 8)
+    }
+
+    /// A parser whose expression arena starts with room for `est` nodes.
+    fn with_capacity(name: &str, src: &'s [u8], est: usize) -> Result<Parser<'s>, Diagnostics> {
         let file: Arc<str> = Arc::from(name);
         if src.len() > MAX_SOURCE_LEN {
             return Err(Diagnostic::error(
@@ -123,7 +126,6 @@ impl<'s> Parser<'s> {
             )
             .into());
         }
-        let est = src.len() / 8;
         let mut p = Parser {
             scanner: Scanner::new(src),
             src,
