@@ -4,6 +4,8 @@
 //!   (an array of N objects full of arithmetic, strings, comparisons, indexing and field
 //!   access) for N = 1,000 / 10,000 / 100,000, parsed and evaluated, or evaluated from a
 //!   parsed tree. Throughput is reported per element; the time per element is printed too.
+//!   `eval/source/N` is `agent eval`'s path ([`eval_source`]: parsed and evaluated one
+//!   element at a time, never holding the whole tree).
 //!   Upstream (Go) takes 38 µs/element at 10k and 56 µs/element at 100k.
 //! * `eval/decode_body`: decoding a large component body (1,000 targets and 1,000 `rule`
 //!   blocks) into a serde struct.
@@ -13,10 +15,11 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use river_agent::eval::{decode_body, eval_expr, Scope};
+use river_agent::eval::{decode_body, eval_expr, eval_source, Scope};
 use river_agent::river_schema;
 use river_agent::syntax::ast::Root;
 use river_agent::syntax::{parse_expression, parse_file};
@@ -106,6 +109,14 @@ fn bench_expressions(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("eval", n), &n, |b, _| {
             b.iter(|| eval_expr(&ast, root, &scope).expect("evaluates"))
+        });
+        // What `agent eval` runs: the array parsed and evaluated one element at a time.
+        let Ok(text) = std::str::from_utf8(&src) else {
+            return;
+        };
+        let text: Arc<str> = Arc::from(text);
+        group.bench_with_input(BenchmarkId::new("source", n), &text, |b, text| {
+            b.iter(|| eval_source(text, &scope).expect("evaluates"))
         });
     }
     group.finish();

@@ -260,7 +260,7 @@ pub(crate) fn id_key(v: &Value) -> Option<IdKey> {
         Value::String(s) if s.is_empty() => IdKey::EmptyString,
         Value::String(s) => IdKey::Ptr(0, s.ptr_id()),
         Value::Bytes(s) => IdKey::Ptr(1, s.ptr_id()),
-        Value::Array(a) => IdKey::Ptr(2, std::sync::Arc::as_ptr(a) as usize),
+        Value::Array(a) => IdKey::Ptr(2, std::sync::Arc::as_ptr(a).cast::<Value>() as usize),
         Value::Object(o) => IdKey::Ptr(3, o.ptr_id()),
         Value::Function(f) => IdKey::Ptr(4, f.ptr_id()),
         Value::Capsule(c) => IdKey::Ptr(5, c.ptr_id()),

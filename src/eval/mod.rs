@@ -10,6 +10,8 @@
 //!   driven by a [`RiverSchema`]; [`encode`]: serde serialization into values, and bodies
 //!   back to River text and to the UI's JSON.
 //! * [`print`](mod@print): the River and JSON text of a value.
+//! * [`source`]: a whole source text as one expression ([`eval_source`], `agent eval`),
+//!   evaluating a lone array literal one element at a time.
 //!
 //! # Declaring component arguments
 //!
@@ -93,6 +95,7 @@ pub mod ops;
 pub mod print;
 pub mod schema;
 pub mod scope;
+pub mod source;
 pub mod value;
 pub mod vm;
 
@@ -107,5 +110,6 @@ pub use error::{FnError, ValueError};
 pub use number::{Number, NumberKind};
 pub use schema::{FieldKind, FieldSpec, Multiplicity, RiverSchema, Schema};
 pub use scope::{CallCtx, EnvSource, Scope};
+pub use source::eval_source;
 pub use value::{Capsule, Function, Key, Object, OptionalSecret, Str, Value, ValueType};
 pub use vm::{eval_expr, eval_expr_as, eval_expression};

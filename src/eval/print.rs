@@ -8,6 +8,8 @@
 //! field, and tab indentation. Secrets print as `(secret)`, other capsules as
 //! `capsule("<type>")`, functions as `function`.
 
+use std::io::{self, Write};
+
 use crate::gocompat::strconv::quote as go_quote;
 use crate::syntax::identifier::is_valid_identifier;
 
@@ -145,14 +147,87 @@ fn push_tabs(out: &mut String, n: usize) {
     }
 }
 
+/// Writes [`to_river`] of `v` to `w`. The elements of a top-level array are written as they
+/// are rendered, so a large value's text is never held whole.
+pub fn write_river_to(v: &Value, w: &mut dyn Write) -> io::Result<()> {
+    let Value::Array(a) = v else {
+        return w.write_all(to_river(v).as_bytes());
+    };
+    let mut out = Chunked::new(Some(w));
+    out.buf.push('[');
+    for (i, e) in a.iter().enumerate() {
+        if i > 0 {
+            out.buf.push_str(", ");
+        }
+        write_river(e, 0, &mut out.buf);
+        out.spill();
+    }
+    out.buf.push(']');
+    out.finish()
+}
+
 /// The JSON text of `v` (compact): integers without a decimal point, floats always with a
 /// decimal point or an exponent, objects as JSON objects (map keys sorted), secrets as the
 /// string `"(secret)"`, byte strings as JSON strings (invalid UTF-8 replaced by U+FFFD, as
 /// Go's encoder does), other capsules and functions as their River text in a string.
 pub fn to_json(v: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Chunked::new(None);
     write_json(v, &mut out);
-    out
+    out.buf
+}
+
+/// Writes [`to_json`] of `v` to `w` in chunks, never holding the whole text.
+pub fn write_json_to(v: &Value, w: &mut dyn Write) -> io::Result<()> {
+    let mut out = Chunked::new(Some(w));
+    write_json(v, &mut out);
+    out.finish()
+}
+
+/// Text on its way to a writer: it is appended to `buf`, which is written out and emptied
+/// whenever it grows past [`Chunked::CHUNK`] at a point where a value ends. Without a writer
+/// it simply accumulates.
+struct Chunked<'w> {
+    buf: String,
+    sink: Option<&'w mut dyn Write>,
+    /// The first write error; nothing more is written after it.
+    err: Option<io::Error>,
+}
+
+impl<'w> Chunked<'w> {
+    const CHUNK: usize = 1 << 16;
+
+    fn new(sink: Option<&'w mut dyn Write>) -> Chunked<'w> {
+        let cap = if sink.is_some() { 2 * Self::CHUNK } else { 0 };
+        Chunked {
+            buf: String::with_capacity(cap),
+            sink,
+            err: None,
+        }
+    }
+
+    /// Writes the text out if there is enough of it.
+    fn spill(&mut self) {
+        if self.buf.len() >= Self::CHUNK {
+            self.write_out();
+        }
+    }
+
+    fn write_out(&mut self) {
+        if let Some(w) = self.sink.as_mut() {
+            if self.err.is_none() {
+                if let Err(e) = w.write_all(self.buf.as_bytes()) {
+                    self.err = Some(e);
+                }
+            }
+            self.buf.clear();
+        }
+    }
+
+    /// Writes what is left; the first error, if any.
+    fn finish(mut self) -> io::Result<()> {
+        self.write_out();
+        self.err.map_or(Ok(()), Err)
+    }
 }
 
 fn json_string(s: &str, out: &mut String) {
@@ -160,7 +235,8 @@ fn json_string(s: &str, out: &mut String) {
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string()));
 }
 
-fn write_json(v: &Value, out: &mut String) {
+fn write_json(v: &Value, c: &mut Chunked<'_>) {
+    let out = &mut c.buf;
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -185,24 +261,26 @@ fn write_json(v: &Value, out: &mut String) {
             if let Some(elems) = v.array_elems() {
                 for (i, e) in elems.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        c.buf.push(',');
                     }
-                    write_json(e, out);
+                    write_json(e, c);
+                    c.spill();
                 }
             }
-            out.push(']');
+            c.buf.push(']');
         }
         Value::Object(o) => {
             out.push('{');
             for (i, (k, fv)) in o.display_order().into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    c.buf.push(',');
                 }
-                json_string(k, out);
-                out.push(':');
-                write_json(fv, out);
+                json_string(k, &mut c.buf);
+                c.buf.push(':');
+                write_json(fv, c);
+                c.spill();
             }
-            out.push('}');
+            c.buf.push('}');
         }
         Value::Secret(_) => json_string("(secret)", out),
         Value::OptionalSecret(o) => {
@@ -262,6 +340,41 @@ mod tests {
         );
         assert_eq!(to_river(&Value::secret("x")), "(secret)");
         assert_eq!(to_river(&obj(vec![])), "{}");
+    }
+
+    #[test]
+    fn written_text_is_the_same_text() {
+        let elem = obj(vec![
+            ("name", Value::string("a-1")),
+            ("tags", Value::array(vec![Value::int(1), Value::float(2.5)])),
+            ("o", obj(vec![("z", Value::Null)])),
+        ]);
+        // Large enough to be written in several chunks.
+        let big = Value::array(vec![elem.clone(); 5000]);
+        for v in [big, elem, Value::int(3), Value::array(vec![])] {
+            let mut json = Vec::new();
+            write_json_to(&v, &mut json).unwrap();
+            assert_eq!(String::from_utf8(json).unwrap(), to_json(&v));
+            let mut river = Vec::new();
+            write_river_to(&v, &mut river).unwrap();
+            assert_eq!(String::from_utf8(river).unwrap(), to_river(&v));
+        }
+    }
+
+    #[test]
+    fn write_errors_are_returned() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("closed"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let v = Value::array(vec![Value::string("x".repeat(100)); 2000]);
+        assert!(write_json_to(&v, &mut Broken).is_err());
+        assert!(write_river_to(&v, &mut Broken).is_err());
     }
 
     #[test]

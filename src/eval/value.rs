@@ -128,6 +128,31 @@ impl From<Vec<u8>> for Str {
 /// An object key.
 pub type Key = Arc<str>;
 
+/// Shares object keys within one evaluation: objects built from the same field name hold the
+/// same [`Key`] (one allocation, cloned by bumping a reference count) instead of a copy each.
+#[derive(Default)]
+pub(crate) struct KeyInterner {
+    keys: ahash::AHashSet<Key>,
+}
+
+impl KeyInterner {
+    /// Most distinct names kept; further names are allocated each time, so that an input with
+    /// many distinct keys cannot grow the table without bound.
+    pub(crate) const MAX_KEYS: usize = 4096;
+
+    /// The key for `name`.
+    pub(crate) fn key(&mut self, name: &str) -> Key {
+        if let Some(k) = self.keys.get(name) {
+            return k.clone();
+        }
+        let k = Key::from(name);
+        if self.keys.len() < Self::MAX_KEYS {
+            self.keys.insert(k.clone());
+        }
+        k
+    }
+}
+
 /// Entries above this count get a hash index for lookups.
 const INDEX_THRESHOLD: usize = 12;
 
@@ -139,8 +164,12 @@ pub struct Object(Arc<ObjectData>);
 struct ObjectData {
     entries: Vec<(Key, Value)>,
     ordered: bool,
-    index: OnceLock<ahash::AHashMap<Key, usize>>,
+    /// Built on the first lookup in a large object. Boxed: most objects are small and never
+    /// have one, and an inline map would triple the size of every object.
+    index: OnceLock<Box<KeyIndex>>,
 }
+
+type KeyIndex = ahash::AHashMap<Key, usize>;
 
 impl Object {
     /// An object whose key order carries no meaning (a literal or a decoded map): printers
@@ -176,11 +205,13 @@ impl Object {
             return d.entries.iter().find(|(k, _)| &**k == key).map(|(_, v)| v);
         }
         let idx = d.index.get_or_init(|| {
-            d.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
+            Box::new(
+                d.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
         });
         idx.get(key).map(|&i| &d.entries[i].1)
     }
@@ -256,11 +287,13 @@ impl Object {
             return d.entries.iter().position(|(k, _)| &**k == key);
         }
         let idx = d.index.get_or_init(|| {
-            d.entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect()
+            Box::new(
+                d.entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, _))| (k.clone(), i))
+                    .collect(),
+            )
         });
         idx.get(key).copied()
     }
@@ -518,7 +551,7 @@ pub enum Value {
     /// numbers, converts to a string on assignment.
     Bytes(Str),
     /// An array.
-    Array(Arc<Vec<Value>>),
+    Array(Arc<[Value]>),
     /// An object.
     Object(Object),
     /// A function.
@@ -554,7 +587,7 @@ impl Value {
 
     /// An array value.
     pub fn array(v: Vec<Value>) -> Value {
-        Value::Array(Arc::new(v))
+        Value::Array(Arc::from(v))
     }
 
     /// An unordered object (a map).
@@ -622,7 +655,7 @@ impl Value {
     /// The elements of an array (bytes become uint numbers).
     pub fn array_elems(&self) -> Option<Cow<'_, [Value]>> {
         match self {
-            Value::Array(a) => Some(Cow::Borrowed(a.as_slice())),
+            Value::Array(a) => Some(Cow::Borrowed(&a[..])),
             Value::Bytes(b) => Some(Cow::Owned(
                 b.as_bytes()
                     .iter()
@@ -752,6 +785,16 @@ mod tests {
     }
 
     #[test]
+    fn objects_are_small() {
+        // Every object pays for its data's header; the lookup index lives out of line.
+        assert!(
+            std::mem::size_of::<ObjectData>() <= 48,
+            "{}",
+            std::mem::size_of::<ObjectData>()
+        );
+    }
+
+    #[test]
     fn objects_keep_first_position_last_value() {
         let o = Object::unordered(vec![
             ("b".into(), Value::int(1)),
@@ -773,6 +816,22 @@ mod tests {
         assert_eq!(o.len(), 30);
         assert!(matches!(o.get("k5"), Some(Value::Number(Number::Int(35)))));
         assert!(o.get("zz").is_none());
+    }
+
+    #[test]
+    fn interned_keys_share_one_allocation() {
+        let mut keys = KeyInterner::default();
+        let a = keys.key("name");
+        let b = keys.key("name");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(&*keys.key("other"), "other");
+        for i in 0..KeyInterner::MAX_KEYS + 10 {
+            keys.key(&format!("k{i}"));
+        }
+        assert_eq!(keys.keys.len(), KeyInterner::MAX_KEYS);
+        let late = format!("k{}", KeyInterner::MAX_KEYS + 5);
+        assert!(!Arc::ptr_eq(&keys.key(&late), &keys.key(&late)));
+        assert!(Arc::ptr_eq(&keys.key("name"), &a));
     }
 
     #[test]

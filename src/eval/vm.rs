@@ -18,7 +18,7 @@ use super::error::{plain_diag, resolve, Anchor, EvalError, FnError, Recorder, Va
 use super::literal::literal_value;
 use super::ops;
 use super::scope::{CallCtx, Scope};
-use super::value::{Function, Key, Object, Signature, Value};
+use super::value::{Function, KeyInterner, Object, Signature, Value};
 
 /// Evaluates expression `id` of `ast`.
 pub fn eval_expr(ast: &Ast, id: ExprId, scope: &Scope) -> Result<Value, Diagnostic> {
@@ -62,8 +62,13 @@ pub fn eval_expr_as(ast: &Ast, id: ExprId, scope: &Scope, ty: &Type) -> Result<V
     eval_expr_with(ast, id, scope, |v| convert(v, ty))
 }
 
-/// Parses `src` as one expression and evaluates it: what `agent eval` does.
+/// Parses `src` as one expression and evaluates it: what `agent eval` does (see
+/// [`super::source`]).
 pub fn eval_expression(src: &[u8], scope: &Scope) -> Result<Value, Diagnostics> {
+    if let Ok(text) = std::str::from_utf8(src) {
+        return super::source::eval_source(&std::sync::Arc::from(text), scope);
+    }
+    // Invalid UTF-8: the parser reports where.
     let ast = crate::syntax::parse_expression(src)?;
     let Root::Expr(e) = ast.root else {
         return Err(Diagnostics::from(plain_diag(
@@ -118,6 +123,8 @@ pub(crate) struct Vm<'a> {
     ast: &'a Ast,
     scope: &'a Scope,
     rec: Option<Recorder>,
+    /// Object keys built so far, shared by every object with the same field name.
+    pub(crate) keys: KeyInterner,
 }
 
 impl<'a> Vm<'a> {
@@ -126,6 +133,7 @@ impl<'a> Vm<'a> {
             ast,
             scope,
             rec: record.then(Recorder::default),
+            keys: KeyInterner::default(),
         }
     }
 
@@ -220,7 +228,7 @@ impl<'a> Vm<'a> {
         let mut out = Vec::with_capacity(fs.len());
         for f in fs {
             let v = self.eval(f.value)?;
-            out.push((Key::from(ast.field_key(f)), v));
+            out.push((self.keys.key(ast.field_key(f)), v));
         }
         Ok(Value::Object(Object::unordered(out)))
     }

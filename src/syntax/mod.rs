@@ -18,6 +18,6 @@ pub mod token;
 
 pub use ast::Ast;
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use parser::{parse_expression, parse_file};
+pub use parser::{parse_expression, parse_expression_shared, parse_file};
 pub use pos::{LineCol, Offset, Position, Span};
 pub mod dump;

@@ -54,28 +54,67 @@ struct Parser<'s> {
 pub fn parse_file(name: &str, src: &[u8]) -> Result<Ast, Diagnostics> {
     let mut p = Parser::new(name, src)?;
     let body = p.parse_body(Tok::Eof);
-    p.finish(Root::File(body))
+    p.finish(Root::File(body), None)
 }
 
 /// Parses a single expression; the whole input must be that expression.
 pub fn parse_expression(src: &[u8]) -> Result<Ast, Diagnostics> {
-    let mut p = Parser::new("", src)?;
-    let e = p.parse_expression();
-    p.expect(Tok::Terminator);
-    // Upstream stops after the terminator; we also refuse anything left over, so that
-    // `agent eval '1
-    // 2'` does not silently evaluate only the first line.
-    while p.tok.kind == Tok::Terminator {
-        p.next();
+    Parser::new("", src)?.expression_root(None)
+}
+
+/// [`parse_expression`] of text the caller already holds shared: the tree keeps `source`
+/// itself instead of a copy.
+pub fn parse_expression_shared(source: &Arc<str>) -> Result<Ast, Diagnostics> {
+    Parser::new("", source.as_bytes())?.expression_root(Some(source.clone()))
+}
+
+/// Parses `source` when its whole text is one array literal (the shape of large generated
+/// expressions), handing each element to `on_elem` as soon as it is parsed, in a tree that holds
+/// only that element; its nodes are dropped before the next element is parsed, so memory stays
+/// that of the largest element instead of the whole array.
+///
+/// Returns true when the input is exactly one array literal with no diagnostics and `on_elem`
+/// accepted every element. Any other outcome (another shape, a syntax error, a depth limit, or
+/// `on_elem` returning false) returns false at once, without diagnostics: the caller then
+/// parses the input with [`parse_expression`], which reports them. On success, the elements
+/// given to `on_elem` are exactly those [`parse_expression`] would put in the array.
+pub fn parse_array_elements(
+    source: &Arc<str>,
+    mut on_elem: impl FnMut(&Ast, ExprId) -> bool,
+) -> bool {
+    // Only one element's nodes are ever held: no need for the whole-input reservation.
+    let Ok(mut p) = Parser::with_capacity("", source.as_bytes(), 0) else {
+        return false;
+    };
+    if p.tok.kind != Tok::LBrack {
+        return false;
     }
-    if p.tok.kind != Tok::Eof {
-        p.add_error(format!("expected end of expression, got {}", p.tok.kind));
-    }
-    p.finish(Root::Expr(e))
+    p.stream_array(source, &mut on_elem)
 }
 
 impl<'s> Parser<'s> {
+    /// The input as one expression; `shared` is the source text when the caller holds it.
+    fn expression_root(mut self, shared: Option<Arc<str>>) -> Result<Ast, Diagnostics> {
+        let e = self.parse_expression();
+        self.expect(Tok::Terminator);
+        // Upstream stops after the terminator; we also refuse anything left over, so that
+        // `agent eval '1
+        // 2'` does not silently evaluate only the first line.
+        while self.tok.kind == Tok::Terminator {
+            self.next();
+        }
+        if self.tok.kind != Tok::Eof {
+            self.add_error(format!("expected end of expression, got {}", self.tok.kind));
+        }
+        self.finish(Root::Expr(e), shared)
+    }
+
     fn new(name: &str, src: &'s [u8]) -> Result<Parser<'s>, Diagnostics> {
+        Parser::with_capacity(name, src, src.len() / 8)
+    }
+
+    /// A parser whose expression arena starts with room for `est` nodes.
+    fn with_capacity(name: &str, src: &'s [u8], est: usize) -> Result<Parser<'s>, Diagnostics> {
         let file: Arc<str> = Arc::from(name);
         if src.len() > MAX_SOURCE_LEN {
             return Err(Diagnostic::error(
@@ -87,7 +126,6 @@ impl<'s> Parser<'s> {
             )
             .into());
         }
-        let est = src.len() / 8;
         let mut p = Parser {
             scanner: Scanner::new(src),
             src,
@@ -116,19 +154,22 @@ impl<'s> Parser<'s> {
         Ok(p)
     }
 
-    fn finish(mut self, root: Root) -> Result<Ast, Diagnostics> {
+    fn finish(mut self, root: Root, shared: Option<Arc<str>>) -> Result<Ast, Diagnostics> {
         // Whatever the scanner still holds (e.g. errors found while reading the last token).
         self.drain_scanner_errors();
         if !self.diags.is_empty() {
             return Err(Diagnostics(self.diags));
         }
-        let source = match std::str::from_utf8(self.src) {
-            Ok(s) => Arc::<str>::from(s),
-            // Unreachable: invalid UTF-8 is always reported by the scanner.
-            Err(e) => {
-                let pos = self.position(e.valid_up_to() as Offset);
-                return Err(Diagnostic::error(pos, "illegal UTF-8 encoding").into());
-            }
+        let source = match shared {
+            Some(s) => s,
+            None => match std::str::from_utf8(self.src) {
+                Ok(s) => Arc::<str>::from(s),
+                // Unreachable: invalid UTF-8 is always reported by the scanner.
+                Err(e) => {
+                    let pos = self.position(e.valid_up_to() as Offset);
+                    return Err(Diagnostic::error(pos, "illegal UTF-8 encoding").into());
+                }
+            },
         };
         self.exprs.shrink_to_fit();
         self.expr_lists.shrink_to_fit();
@@ -148,6 +189,93 @@ impl<'s> Parser<'s> {
             comments: self.comments,
             root,
         })
+    }
+
+    /// The body of [`parse_array_elements`]: the steps `parse_expression` takes for a root
+    /// that is an array literal, where any step that would report an error returns false.
+    fn stream_array(
+        &mut self,
+        source: &Arc<str>,
+        on_elem: &mut dyn FnMut(&Ast, ExprId) -> bool,
+    ) -> bool {
+        // The level `parse_binop` enters for the root, so elements nest exactly as deep.
+        if !self.enter() {
+            return false;
+        }
+        self.next(); // `[`
+        let mut deepest: u16 = 0;
+        while self.tok.kind != Tok::RBrack && self.tok.kind != Tok::Eof {
+            let e = self.parse_expression();
+            if self.aborted || !self.diags.is_empty() {
+                return false;
+            }
+            deepest = deepest.max(self.expr_depth[e.0 as usize]);
+            if !self.with_view(source, e, &mut *on_elem) {
+                return false;
+            }
+            self.exprs.clear();
+            self.expr_depth.clear();
+            self.expr_lists.clear();
+            self.fields.clear();
+            self.stmts.clear();
+            self.name_frags.clear();
+            self.comments.clear();
+            if self.tok.kind == Tok::RBrack {
+                break;
+            }
+            if self.tok.kind != Tok::Comma {
+                return false;
+            }
+            self.next();
+        }
+        if self.tok.kind != Tok::RBrack {
+            return false;
+        }
+        self.next();
+        self.leave();
+        if u32::from(deepest) + 1 > MAX_DEPTH {
+            return false;
+        }
+        // After a lone array literal: one or more terminators, then the end.
+        if self.tok.kind != Tok::Terminator {
+            return false;
+        }
+        while self.tok.kind == Tok::Terminator {
+            self.next();
+        }
+        self.drain_scanner_errors();
+        self.tok.kind == Tok::Eof && self.diags.is_empty() && !self.aborted
+    }
+
+    /// Runs `f` on a tree made of the arenas parsed so far, rooted at `root`.
+    fn with_view(
+        &mut self,
+        source: &Arc<str>,
+        root: ExprId,
+        f: &mut dyn FnMut(&Ast, ExprId) -> bool,
+    ) -> bool {
+        use std::mem::take;
+        let ast = Ast {
+            name: self.file.clone(),
+            source: source.clone(),
+            lines: take(&mut self.lines),
+            exprs: take(&mut self.exprs),
+            expr_lists: take(&mut self.expr_lists),
+            fields: take(&mut self.fields),
+            stmts: take(&mut self.stmts),
+            name_frags: take(&mut self.name_frags),
+            comments: take(&mut self.comments),
+            root: Root::Expr(root),
+        };
+        let ok = f(&ast, root);
+        self.lines = ast.lines;
+        self.exprs = ast.exprs;
+        self.expr_lists = ast.expr_lists;
+        self.fields = ast.fields;
+        self.stmts = ast.stmts;
+        self.name_frags = ast.name_frags;
+        self.comments = ast.comments;
+        ok
     }
 
     // ---- tokens and errors -------------------------------------------------------------
