@@ -18,12 +18,8 @@ fn agent(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let mut child = cmd.spawn().expect("spawn agent");
     if let Some(input) = stdin {
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // The agent may exit without reading all of it (broken pipe): its answer is what counts.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     }
     let out = child.wait_with_output().unwrap();
     (
