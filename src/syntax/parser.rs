@@ -6,6 +6,32 @@
 //! per line, every scanner error, and the same resynchronisation points. Any diagnostic means
 //! no tree is returned.
 //!
+//! The grammar, one rule per `parse_*` function (`term` is a TERMINATOR, inserted by
+//! [`super::terminators`] at newlines and before `}`/`)`/`]` where needed):
+//!
+//! ```text
+//! file        = body EOF
+//! body        = { statement term }                       (parse_body)
+//! statement   = IDENT "=" expr                           attribute
+//!             | block_name [ STRING ] "{" body "}"       block (parse_statement)
+//! block_name  = IDENT { "." IDENT }                      (parse_block_name)
+//! expr        = binary                                   (parse_expression)
+//! binary      = pow { binop pow }                        precedence climbing (parse_binop),
+//!               loosest first: `||`, `&&`, `== != < <= > >=`, `+ -`, `* / %`; left-assoc.
+//! pow         = unary [ "^" pow ]                        right-associative, binds tighter
+//!                                                        than the operators above (parse_pow)
+//! unary       = ( "!" | "-" ) unary | postfix            (parse_unary)
+//! postfix     = primary { "." IDENT | "[" expr "]" | "(" [ exprs ] ")" }
+//! primary     = NUMBER | FLOAT | STRING | "true" | "false" | "null" | IDENT
+//!             | "(" expr ")" | "[" [ exprs ] "]" | "{" [ fields ] "}"   (parse_primary)
+//! exprs       = expr { "," expr } [ "," ]                (parse_expression_list)
+//! fields      = field { "," field } [ "," ]              (parse_field_list)
+//! field       = ( IDENT | STRING ) "=" expr              (parse_field)
+//! ```
+//!
+//! Upstream's grammar is LL(1) with hand-written recovery, which is why this is not generated
+//! by an LR parser generator: recovery decides the diagnostics users see.
+//!
 //! Invariant: nesting (recursion) and the depth of the tree built are both bounded by
 //! [`MAX_DEPTH`]; deeper input stops the parse with one clear error instead of overflowing the
 //! stack here or in the passes that walk the tree later.
