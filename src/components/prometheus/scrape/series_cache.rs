@@ -65,18 +65,18 @@ pub fn merge_target_labels(scraped: Labels, target: &Labels, honor_labels: bool)
     let mut lb = LabelsBuilder::new(scraped.clone());
     if honor_labels {
         for l in target.iter() {
-            if !scraped.contains(&l.name) {
-                lb.set(&l.name, &l.value);
+            if !scraped.contains(l.name) {
+                lb.set(l.name, l.value);
             }
         }
         return lb.build();
     }
     let mut conflicts: Vec<(&str, &str)> = Vec::new();
     for l in target.iter() {
-        if let Some(v) = scraped.get(&l.name) {
-            conflicts.push((&l.name, v));
+        if let Some(v) = scraped.get(l.name) {
+            conflicts.push((l.name, v));
         }
-        lb.set(&l.name, &l.value);
+        lb.set(l.name, l.value);
     }
     conflicts.sort_by_key(|(name, _)| name.len());
     for (name, value) in conflicts {
@@ -106,13 +106,16 @@ pub fn sample_labels(s: &Sample<'_>) -> Labels {
 }
 
 /// One cached series.
+///
+/// Scrape numbers are `u32` (a cache holds one entry per series of a target, so every byte
+/// counts); they wrap after 2^32 scrapes, which the comparisons below allow for, and skip 0.
 #[derive(Debug)]
 struct Entry {
     labels: Labels,
     /// Scrape number that last produced this series (0 = none yet).
-    seen: u64,
+    seen: u32,
     /// Scrape number during which this series was last parsed (commit pending).
-    pending: u64,
+    pending: u32,
     /// Whether a disappearance gets a staleness marker (not for series with exposed
     /// timestamps unless `track_timestamps_staleness`).
     tracked: bool,
@@ -133,12 +136,27 @@ pub enum Lookup {
 #[derive(Debug, Default)]
 pub struct SeriesCache {
     entries: HashMap<Box<str>, Entry, ahash::RandomState>,
-    /// Number of the scrape in progress (starts at 1).
-    scrape: u64,
+    /// Number of the scrape in progress (starts at 1; never 0, which marks "not yet").
+    scrape: u32,
 }
 
 /// Scrapes after which a series not seen again is forgotten.
-const FORGET_AFTER: u64 = 10;
+const FORGET_AFTER: u32 = 10;
+
+/// The scrape number after `n`, skipping 0 when it wraps.
+fn next_scrape(n: u32) -> u32 {
+    n.checked_add(1).unwrap_or(1)
+}
+
+/// Scrapes from `then` to `now` (both non-zero), across a wrap.
+fn scrapes_since(then: u32, now: u32) -> u32 {
+    if then <= now {
+        now - then
+    } else {
+        // Wrapped: 0 is skipped.
+        (u32::MAX - then) + now
+    }
+}
 
 impl SeriesCache {
     /// An empty cache.
@@ -148,7 +166,7 @@ impl SeriesCache {
 
     /// Starts the next scrape.
     pub fn begin(&mut self) {
-        self.scrape += 1;
+        self.scrape = next_scrape(self.scrape);
     }
 
     /// Looks `series` up for the current scrape and marks it pending.
@@ -184,13 +202,14 @@ impl SeriesCache {
         for e in self.entries.values_mut() {
             if committed && e.pending == now {
                 e.seen = now;
-            } else if e.seen + 1 == now && e.seen != 0 && e.tracked {
+            } else if e.seen != 0 && next_scrape(e.seen) == now && e.tracked {
                 stale(&e.labels);
             }
         }
         if now.is_multiple_of(FORGET_AFTER) {
+            // `pending` is set on every lookup or insert, so it is the newest of the two.
             self.entries
-                .retain(|_, e| e.seen + FORGET_AFTER > now || e.pending + FORGET_AFTER > now);
+                .retain(|_, e| scrapes_since(e.pending, now) < FORGET_AFTER);
         }
     }
 
@@ -359,6 +378,31 @@ mod tests {
         c.insert("a", l(&[("__name__", "a")]), true);
         c.finish(true, |_| {});
         for _ in 0..(2 * FORGET_AFTER) {
+            c.begin();
+            c.finish(true, |_| {});
+        }
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn scrape_numbers_wrap_without_losing_staleness() {
+        let mut c = SeriesCache::new();
+        c.scrape = u32::MAX - 1;
+        let a = l(&[("__name__", "a")]);
+        // Scrape u32::MAX produces a; the next (1, after the wrap) does not.
+        c.begin();
+        assert_eq!(c.scrape, u32::MAX);
+        c.insert("a", a.clone(), true);
+        c.finish(true, |_| {});
+        c.begin();
+        assert_eq!(c.scrape, 1);
+        let mut stale = Vec::new();
+        c.finish(true, |l| stale.push(l.clone()));
+        assert_eq!(stale, vec![a]);
+        assert_eq!(scrapes_since(u32::MAX, 1), 1);
+        assert_eq!(scrapes_since(3, 5), 2);
+        // Forgotten FORGET_AFTER scrapes after it was last parsed, across the wrap.
+        for _ in 0..FORGET_AFTER {
             c.begin();
             c.finish(true, |_| {});
         }
