@@ -8,7 +8,9 @@
 //! A label set is stored as one string: the label count, then per label the name's length, the
 //! name, the value's length and the value. Lengths are written as ASCII characters carrying six
 //! bits each (bit 6 says "more follows"), so the whole buffer stays valid UTF-8 and names and
-//! values are handed out as `&str` slices of it without checks or `unsafe`. A series then costs
+//! values are handed out as `&str` slices of it without checks or `unsafe`. A name's length is
+//! written plus one; a zero there means one of the names nearly every series has (`__name__`,
+//! `instance`, `job`), given by its index in the next character instead of its text. A series then costs
 //! one allocation of about its label text plus a byte or two per name and value (instead of two
 //! `String`s per label), which is what the per-target series caches of scraping hold.
 //!
@@ -81,6 +83,10 @@ impl LabelRef<'_> {
     }
 }
 
+/// Names nearly every series carries, stored as a two-byte code. Never reorder: the codes are
+/// only in memory, but equal sets must get equal buffers.
+const WELL_KNOWN_NAMES: [&str; 3] = [METRIC_NAME, "instance", "job"];
+
 /// Appends `n` as ASCII characters of six bits each, low bits first, bit 6 set on all but the
 /// last: lengths below 64 (nearly all names and values) take one byte.
 fn put_len(out: &mut String, mut n: usize) {
@@ -121,6 +127,30 @@ fn get_len(buf: &[u8], pos: &mut usize) -> Option<usize> {
     }
 }
 
+/// Appends a label name: its length plus one and its text, or 0 and the code of a well-known
+/// name.
+fn put_name(out: &mut String, name: &str) {
+    match WELL_KNOWN_NAMES.iter().position(|w| *w == name) {
+        Some(code) => {
+            put_len(out, 0);
+            put_len(out, code);
+        }
+        None => {
+            put_len(out, name.len() + 1);
+            out.push_str(name);
+        }
+    }
+}
+
+/// Bytes [`put_name`] writes for `name`.
+fn name_len(name: &str) -> usize {
+    if WELL_KNOWN_NAMES.contains(&name) {
+        2
+    } else {
+        len_len(name.len() + 1) + name.len()
+    }
+}
+
 /// Encodes labels that are already sorted, unique and non-empty into a buffer with exactly
 /// the needed capacity.
 fn encode<'a, I>(labels: I) -> Arc<str>
@@ -131,13 +161,12 @@ where
     let mut size = 0usize;
     for l in labels.clone() {
         count += 1;
-        size += len_len(l.name.len()) + l.name.len() + len_len(l.value.len()) + l.value.len();
+        size += name_len(l.name) + len_len(l.value.len()) + l.value.len();
     }
     let mut out = String::with_capacity(len_len(count) + size);
     put_len(&mut out, count);
     for l in labels {
-        put_len(&mut out, l.name.len());
-        out.push_str(l.name);
+        put_name(&mut out, l.name);
         put_len(&mut out, l.value.len());
         out.push_str(l.value);
     }
@@ -321,8 +350,22 @@ pub struct Iter<'a> {
 }
 
 impl<'a> Iter<'a> {
-    fn next_str(&mut self) -> Option<&'a str> {
+    fn next_name(&mut self) -> Option<&'a str> {
+        match get_len(self.buf.as_bytes(), &mut self.pos)? {
+            0 => {
+                let code = get_len(self.buf.as_bytes(), &mut self.pos)?;
+                WELL_KNOWN_NAMES.get(code).copied()
+            }
+            n => self.next_text(n - 1),
+        }
+    }
+
+    fn next_value(&mut self) -> Option<&'a str> {
         let len = get_len(self.buf.as_bytes(), &mut self.pos)?;
+        self.next_text(len)
+    }
+
+    fn next_text(&mut self, len: usize) -> Option<&'a str> {
         let end = self.pos.checked_add(len)?;
         let s = self.buf.get(self.pos..end)?;
         self.pos = end;
@@ -338,8 +381,8 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         self.remaining -= 1;
-        let name = self.next_str();
-        let value = self.next_str();
+        let name = self.next_name();
+        let value = self.next_value();
         match (name, value) {
             (Some(name), Some(value)) => Some(LabelRef { name, value }),
             // Only a bug in this module could get here; end rather than panic.
@@ -793,7 +836,7 @@ mod tests {
     #[test]
     fn long_names_and_values_round_trip() {
         // Lengths that need one, two, three and four length characters.
-        for n in [0usize, 1, 63, 64, 4095, 4096, 262_143, 262_144] {
+        for n in [0usize, 1, 62, 63, 64, 4094, 4095, 4096, 262_143, 262_144] {
             let value = "v".repeat(n.max(1));
             let name = "n".repeat(n.max(1));
             let labels = Labels::from_pairs([("a", "1"), (name.as_str(), value.as_str())]);
@@ -811,6 +854,30 @@ mod tests {
             assert_eq!(labels.get(&name), Some(value.as_str()), "{n}");
             assert_eq!(labels.len(), want.len());
         }
+    }
+
+    #[test]
+    fn well_known_and_empty_names_round_trip() {
+        let labels = Labels::from_pairs([
+            ("", "empty"),
+            ("__name__", "up"),
+            ("instance", "i"),
+            ("job", "j"),
+            ("jo", "prefix"),
+        ]);
+        let got: Vec<(&str, &str)> = labels.iter().map(|l| (l.name, l.value)).collect();
+        assert_eq!(
+            got,
+            [
+                ("", "empty"),
+                ("__name__", "up"),
+                ("instance", "i"),
+                ("jo", "prefix"),
+                ("job", "j")
+            ]
+        );
+        assert_eq!(labels.get(""), Some("empty"));
+        assert_eq!(labels.get("job"), Some("j"));
     }
 
     #[test]
@@ -862,7 +929,8 @@ mod tests {
 
     #[test]
     fn compact_size() {
-        // 6 labels as scraped from the benchmark's targets: the text plus 13 length bytes.
+        // 6 labels as scraped from the benchmark's targets: the text plus 13 length bytes,
+        // with `__name__`, `instance` and `job` as two-byte codes.
         let labels = Labels::from_pairs([
             ("__name__", "synth_metric_0_total"),
             ("instance", "127.0.0.1:20000"),
@@ -872,12 +940,20 @@ mod tests {
             ("synth", "1"),
         ]);
         let text: usize = labels.iter().map(|l| l.name.len() + l.value.len()).sum();
-        assert_eq!(labels.encoded_len(), text + 13);
+        assert_eq!(labels.encoded_len(), text + 13 - (8 + 8 + 3) + 3);
+        assert_eq!(labels.metric_name(), Some("synth_metric_0_total"));
+        assert_eq!(labels.get("job"), Some("synth"));
     }
 
     fn pairs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, String)>> {
         // Few distinct names so that duplicates, shared prefixes and empty values all occur.
-        proptest::collection::vec(("[a-c_]{0,3}", "(|x|é|[a-z]{1,70})"), 0..8)
+        proptest::collection::vec(
+            (
+                "([a-c_]{0,3}|__name__|instance|job|jo|jobs)",
+                "(|x|é|[a-z]{1,70})",
+            ),
+            0..8,
+        )
     }
 
     proptest::proptest! {

@@ -6,7 +6,7 @@
 //! increment per sample. The cache also remembers which series each scrape produced, which is
 //! what staleness markers are computed from.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
 
 use crate::prom::exposition::Sample;
 use crate::prom::labels::{Labels, LabelsBuilder, METRIC_NAME};
@@ -111,6 +111,9 @@ pub fn sample_labels(s: &Sample<'_>) -> Labels {
 /// counts); they wrap after 2^32 scrapes, which the comparisons below allow for, and skip 0.
 #[derive(Debug)]
 struct Entry {
+    /// Where the raw series text is in [`SeriesCache::keys`].
+    key_start: u32,
+    key_len: u32,
     labels: Labels,
     /// Scrape number that last produced this series (0 = none yet).
     seen: u32,
@@ -133,11 +136,22 @@ pub enum Lookup {
 }
 
 /// Series of one target, keyed by raw series text.
+///
+/// Laid out to cost little per series, since a target's cache lives as long as the target:
+/// the raw texts sit back to back in one string (no allocation per key), the entries in one
+/// vector, and the hash index holds only 4-byte positions into it.
 #[derive(Debug, Default)]
 pub struct SeriesCache {
-    entries: HashMap<Box<str>, Entry, ahash::RandomState>,
+    /// The raw series texts of all entries, back to back.
+    keys: String,
+    entries: Vec<Entry>,
+    /// Positions in `entries`, hashed by raw series text.
+    index: HashTable<u32>,
+    hasher: ahash::RandomState,
     /// Number of the scrape in progress (starts at 1; never 0, which marks "not yet").
     scrape: u32,
+    /// Entries added since the last [`finish`](Self::finish) (to size the buffers to fit).
+    grew: bool,
 }
 
 /// Scrapes after which a series not seen again is forgotten.
@@ -158,6 +172,18 @@ fn scrapes_since(then: u32, now: u32) -> u32 {
     }
 }
 
+fn key_of<'a>(keys: &'a str, e: &Entry) -> &'a str {
+    let start = e.key_start as usize;
+    keys.get(start..start + e.key_len as usize).unwrap_or("")
+}
+
+/// The hash of entry `i`'s raw text, for the index when it moves entries.
+fn rehash(entries: &[Entry], keys: &str, hasher: &ahash::RandomState, i: u32) -> u64 {
+    entries
+        .get(i as usize)
+        .map_or(0, |e| hasher.hash_one(key_of(keys, e)))
+}
+
 impl SeriesCache {
     /// An empty cache.
     pub fn new() -> SeriesCache {
@@ -169,29 +195,66 @@ impl SeriesCache {
         self.scrape = next_scrape(self.scrape);
     }
 
+    fn find(&self, series: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(series);
+        self.index
+            .find(hash, |&i| {
+                self.entries
+                    .get(i as usize)
+                    .is_some_and(|e| key_of(&self.keys, e) == series)
+            })
+            .map(|&i| i as usize)
+    }
+
     /// Looks `series` up for the current scrape and marks it pending.
     pub fn lookup(&mut self, series: &str) -> Lookup {
-        match self.entries.get_mut(series) {
-            Some(e) if e.pending == self.scrape => Lookup::Duplicate,
-            Some(e) => {
-                e.pending = self.scrape;
-                Lookup::Hit(e.labels.clone())
-            }
-            None => Lookup::Miss,
+        let Some(i) = self.find(series) else {
+            return Lookup::Miss;
+        };
+        let scrape = self.scrape;
+        let e = &mut self.entries[i];
+        if e.pending == scrape {
+            return Lookup::Duplicate;
         }
+        e.pending = scrape;
+        Lookup::Hit(e.labels.clone())
     }
 
     /// Adds a series (after a miss) and marks it pending.
     pub fn insert(&mut self, series: &str, labels: Labels, tracked: bool) {
-        self.entries.insert(
-            series.into(),
-            Entry {
-                labels,
-                seen: 0,
-                pending: self.scrape,
-                tracked,
-            },
-        );
+        if let Some(i) = self.find(series) {
+            let e = &mut self.entries[i];
+            e.labels = labels;
+            e.pending = self.scrape;
+            e.tracked = tracked;
+            return;
+        }
+        // Positions are u32: a target with 4 GiB of series text (or 2^32 series) is not
+        // cached beyond that, it is only parsed every time.
+        let (Ok(key_start), Ok(key_len), Ok(pos)) = (
+            u32::try_from(self.keys.len()),
+            u32::try_from(series.len()),
+            u32::try_from(self.entries.len()),
+        ) else {
+            return;
+        };
+        if key_start.checked_add(key_len).is_none() {
+            return;
+        }
+        self.keys.push_str(series);
+        self.entries.push(Entry {
+            key_start,
+            key_len,
+            labels,
+            seen: 0,
+            pending: self.scrape,
+            tracked,
+        });
+        let hash = self.hasher.hash_one(series);
+        let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+        self.index
+            .insert_unique(hash, pos, |&i| rehash(entries, keys, hasher, i));
+        self.grew = true;
     }
 
     /// Ends the current scrape. When `committed`, the series parsed in it count as produced;
@@ -199,24 +262,65 @@ impl SeriesCache {
     /// every tracked series the previous scrape produced and this one did not.
     pub fn finish(&mut self, committed: bool, mut stale: impl FnMut(&Labels)) {
         let now = self.scrape;
-        for e in self.entries.values_mut() {
+        for e in self.entries.iter_mut() {
             if committed && e.pending == now {
                 e.seen = now;
             } else if e.seen != 0 && next_scrape(e.seen) == now && e.tracked {
                 stale(&e.labels);
             }
         }
-        if now.is_multiple_of(FORGET_AFTER) {
-            // `pending` is set on every lookup or insert, so it is the newest of the two.
-            self.entries
-                .retain(|_, e| scrapes_since(e.pending, now) < FORGET_AFTER);
+        // `pending` is set on every lookup or insert, so it is the newest of the two.
+        if now.is_multiple_of(FORGET_AFTER)
+            && self
+                .entries
+                .iter()
+                .any(|e| scrapes_since(e.pending, now) >= FORGET_AFTER)
+        {
+            self.compact(|e| scrapes_since(e.pending, now) < FORGET_AFTER);
+        } else if self.grew {
+            // A new target's series arrive in its first scrape and then rarely change:
+            // release the growth slack of the doubling buffers once.
+            self.keys.shrink_to_fit();
+            self.entries.shrink_to_fit();
+            let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+            self.index
+                .shrink_to_fit(|&i| rehash(entries, keys, hasher, i));
+        }
+        self.grew = false;
+    }
+
+    /// Rebuilds the buffers with only the entries `keep` accepts, sized to fit.
+    fn compact(&mut self, keep: impl Fn(&Entry) -> bool) {
+        let old_keys = std::mem::take(&mut self.keys);
+        let old_entries = std::mem::take(&mut self.entries);
+        self.index.clear();
+        let kept: Vec<Entry> = old_entries.into_iter().filter(|e| keep(e)).collect();
+        let size: usize = kept.iter().map(|e| e.key_len as usize).sum();
+        self.keys.reserve_exact(size);
+        self.entries.reserve_exact(kept.len());
+        // Empty now, so nothing is rehashed.
+        self.index.shrink_to(kept.len(), |_| 0);
+        for e in kept {
+            let key = key_of(&old_keys, &e);
+            let (Ok(pos), Ok(key_start)) = (
+                u32::try_from(self.entries.len()),
+                u32::try_from(self.keys.len()),
+            ) else {
+                break;
+            };
+            self.keys.push_str(key);
+            let hash = self.hasher.hash_one(key);
+            self.entries.push(Entry { key_start, ..e });
+            let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+            self.index
+                .insert_unique(hash, pos, |&i| rehash(entries, keys, hasher, i));
         }
     }
 
     /// Calls `f` with the labels of every tracked series the last finished scrape produced
     /// (for end-of-run staleness markers).
     pub fn last_produced(&self, mut f: impl FnMut(&Labels)) {
-        for e in self.entries.values() {
+        for e in &self.entries {
             if e.seen == self.scrape && e.seen != 0 && e.tracked {
                 f(&e.labels);
             }
@@ -235,7 +339,10 @@ impl SeriesCache {
 
     /// Forgets everything (target labels changed: cached label sets are wrong now).
     pub fn clear(&mut self) {
-        self.entries.clear();
+        *self = SeriesCache {
+            scrape: self.scrape,
+            ..SeriesCache::default()
+        };
     }
 }
 
@@ -407,5 +514,46 @@ mod tests {
             c.finish(true, |_| {});
         }
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn compaction_keeps_live_series_findable() {
+        let mut c = SeriesCache::new();
+        let key = |i: usize| format!("m{{i=\"{i}\"}}");
+        let labels = |i: usize| l(&[("__name__", "m"), ("i", &i.to_string())]);
+        c.begin();
+        for i in 0..100 {
+            assert!(matches!(c.lookup(&key(i)), Lookup::Miss));
+            c.insert(&key(i), labels(i), true);
+        }
+        c.finish(true, |_| {});
+        assert_eq!(c.len(), 100);
+        // Only the even series keep coming; the odd ones go stale once, then are forgotten.
+        let mut stale = 0;
+        for _ in 0..(2 * FORGET_AFTER) {
+            c.begin();
+            for i in (0..100).step_by(2) {
+                match c.lookup(&key(i)) {
+                    Lookup::Hit(got) => assert_eq!(got, labels(i)),
+                    other => panic!("{i}: {other:?}"),
+                }
+                assert!(matches!(c.lookup(&key(i)), Lookup::Duplicate));
+            }
+            c.finish(true, |_| stale += 1);
+        }
+        assert_eq!(stale, 50);
+        assert_eq!(c.len(), 50);
+        c.begin();
+        assert!(matches!(c.lookup(&key(1)), Lookup::Miss));
+        assert!(matches!(c.lookup(&key(98)), Lookup::Hit(_)));
+        // A forgotten series can come back.
+        c.insert(&key(1), labels(1), true);
+        assert!(matches!(c.lookup(&key(1)), Lookup::Duplicate));
+        c.finish(true, |_| {});
+        c.begin();
+        assert!(matches!(c.lookup(&key(1)), Lookup::Hit(_)));
+        c.clear();
+        assert!(c.is_empty());
+        assert!(matches!(c.lookup(&key(98)), Lookup::Miss));
     }
 }
