@@ -105,7 +105,7 @@ pub fn sample_labels(s: &Sample<'_>) -> Labels {
     Labels::from_pairs(pairs)
 }
 
-/// One cached series.
+/// One cached series (32 bytes).
 ///
 /// Scrape numbers are `u32` (a cache holds one entry per series of a target, so every byte
 /// counts); they wrap after 2^32 scrapes, which the comparisons below allow for, and skip 0.
@@ -113,15 +113,29 @@ pub fn sample_labels(s: &Sample<'_>) -> Labels {
 struct Entry {
     /// Where the raw series text is in [`SeriesCache::keys`].
     key_start: u32,
+    /// Length of the raw series text, with [`TRACKED`] or-ed in: whether a disappearance gets
+    /// a staleness marker (not for series with exposed timestamps unless
+    /// `track_timestamps_staleness`).
     key_len: u32,
     labels: Labels,
     /// Scrape number that last produced this series (0 = none yet).
     seen: u32,
     /// Scrape number during which this series was last parsed (commit pending).
     pending: u32,
-    /// Whether a disappearance gets a staleness marker (not for series with exposed
-    /// timestamps unless `track_timestamps_staleness`).
-    tracked: bool,
+}
+
+/// The bit of [`Entry::key_len`] that says the series is tracked for staleness; series texts
+/// are shorter than 2 GiB (longer ones are not cached).
+const TRACKED: u32 = 1 << 31;
+
+impl Entry {
+    fn tracked(&self) -> bool {
+        self.key_len & TRACKED != 0
+    }
+
+    fn key_len(&self) -> usize {
+        (self.key_len & !TRACKED) as usize
+    }
 }
 
 /// The result of a lookup.
@@ -150,8 +164,10 @@ pub struct SeriesCache {
     hasher: ahash::RandomState,
     /// Number of the scrape in progress (starts at 1; never 0, which marks "not yet").
     scrape: u32,
-    /// Entries added since the last [`finish`](Self::finish) (to size the buffers to fit).
+    /// Entries were added since the last [`finish`](Self::finish).
     grew: bool,
+    /// The buffers may hold growth slack (entries were added since they were last sized).
+    slack: bool,
 }
 
 /// Scrapes after which a series not seen again is forgotten.
@@ -174,7 +190,7 @@ fn scrapes_since(then: u32, now: u32) -> u32 {
 
 fn key_of<'a>(keys: &'a str, e: &Entry) -> &'a str {
     let start = e.key_start as usize;
-    keys.get(start..start + e.key_len as usize).unwrap_or("")
+    keys.get(start..start + e.key_len()).unwrap_or("")
 }
 
 /// The hash of entry `i`'s raw text, for the index when it moves entries.
@@ -226,11 +242,11 @@ impl SeriesCache {
             let e = &mut self.entries[i];
             e.labels = labels;
             e.pending = self.scrape;
-            e.tracked = tracked;
+            e.key_len = (e.key_len & !TRACKED) | if tracked { TRACKED } else { 0 };
             return;
         }
-        // Positions are u32: a target with 4 GiB of series text (or 2^32 series) is not
-        // cached beyond that, it is only parsed every time.
+        // Positions are u32: a target with 4 GiB of series text (or 2^32 series, or one
+        // 2 GiB series) is not cached beyond that, it is only parsed every time.
         let (Ok(key_start), Ok(key_len), Ok(pos)) = (
             u32::try_from(self.keys.len()),
             u32::try_from(series.len()),
@@ -238,23 +254,23 @@ impl SeriesCache {
         ) else {
             return;
         };
-        if key_start.checked_add(key_len).is_none() {
+        if key_len & TRACKED != 0 || key_start.checked_add(key_len).is_none() {
             return;
         }
         self.keys.push_str(series);
         self.entries.push(Entry {
             key_start,
-            key_len,
+            key_len: key_len | if tracked { TRACKED } else { 0 },
             labels,
             seen: 0,
             pending: self.scrape,
-            tracked,
         });
         let hash = self.hasher.hash_one(series);
         let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
         self.index
             .insert_unique(hash, pos, |&i| rehash(entries, keys, hasher, i));
         self.grew = true;
+        self.slack = true;
     }
 
     /// Ends the current scrape. When `committed`, the series parsed in it count as produced;
@@ -265,7 +281,7 @@ impl SeriesCache {
         for e in self.entries.iter_mut() {
             if committed && e.pending == now {
                 e.seen = now;
-            } else if e.seen != 0 && next_scrape(e.seen) == now && e.tracked {
+            } else if e.seen != 0 && next_scrape(e.seen) == now && e.tracked() {
                 stale(&e.labels);
             }
         }
@@ -277,9 +293,11 @@ impl SeriesCache {
                 .any(|e| scrapes_since(e.pending, now) >= FORGET_AFTER)
         {
             self.compact(|e| scrapes_since(e.pending, now) < FORGET_AFTER);
-        } else if self.grew {
-            // A new target's series arrive in its first scrape and then rarely change:
-            // release the growth slack of the doubling buffers once.
+        } else if self.slack && !self.grew {
+            // A target's series arrive in its first scrape and then rarely change: once a
+            // scrape adds nothing, release the slack of the doubling buffers. (A target that
+            // adds series every scrape keeps its slack instead of being copied every time.)
+            self.slack = false;
             self.keys.shrink_to_fit();
             self.entries.shrink_to_fit();
             let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
@@ -291,11 +309,12 @@ impl SeriesCache {
 
     /// Rebuilds the buffers with only the entries `keep` accepts, sized to fit.
     fn compact(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.slack = false;
         let old_keys = std::mem::take(&mut self.keys);
         let old_entries = std::mem::take(&mut self.entries);
         self.index.clear();
         let kept: Vec<Entry> = old_entries.into_iter().filter(|e| keep(e)).collect();
-        let size: usize = kept.iter().map(|e| e.key_len as usize).sum();
+        let size: usize = kept.iter().map(Entry::key_len).sum();
         self.keys.reserve_exact(size);
         self.entries.reserve_exact(kept.len());
         // Empty now, so nothing is rehashed.
@@ -321,7 +340,7 @@ impl SeriesCache {
     /// (for end-of-run staleness markers).
     pub fn last_produced(&self, mut f: impl FnMut(&Labels)) {
         for e in &self.entries {
-            if e.seen == self.scrape && e.seen != 0 && e.tracked {
+            if e.seen == self.scrape && e.seen != 0 && e.tracked() {
                 f(&e.labels);
             }
         }
@@ -555,5 +574,33 @@ mod tests {
         c.clear();
         assert!(c.is_empty());
         assert!(matches!(c.lookup(&key(98)), Lookup::Miss));
+    }
+
+    #[test]
+    fn entry_is_small() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+    }
+
+    #[test]
+    fn buffers_fit_once_series_stop_arriving() {
+        let mut c = SeriesCache::new();
+        c.begin();
+        for i in 0..100 {
+            c.insert(&format!("m{i}"), l(&[("__name__", "m")]), true);
+        }
+        c.finish(true, |_| {});
+        // Still growing in scrape 2: slack is kept.
+        c.begin();
+        c.insert("n", l(&[("__name__", "n")]), true);
+        c.finish(true, |_| {});
+        assert!(c.entries.capacity() > c.entries.len());
+        // Scrape 3 adds nothing: sized to fit.
+        c.begin();
+        c.finish(true, |_| {});
+        assert_eq!(c.entries.capacity(), c.entries.len());
+        assert_eq!(c.keys.capacity(), c.keys.len());
+        c.begin();
+        assert!(matches!(c.lookup("m42"), Lookup::Hit(_)));
+        assert!(matches!(c.lookup("n"), Lookup::Hit(_)));
     }
 }
