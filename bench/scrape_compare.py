@@ -384,7 +384,7 @@ def main():
                  "figures are indicative, compare rows of the same run.\n\n"
                  "Where river-agent's resources go (heaptrack and `VmHWM`, same load): a scraped series "
                  "costs about 0.2 KB in the per-target series cache — its label set as one compact buffer "
-                 "(`prom::Labels`, ~100 bytes here) plus the raw series text and a 40-byte entry; before "
+                 "(`prom::Labels`, ~100 bytes here) plus the raw series text and a 32-byte entry; before "
                  "the compact buffer it was about 0.9 KB. The other large part is per target, not per "
                  "series: hyper keeps about 27 KB per idle keep-alive connection (request buffer, read "
                  "buffer, dispatch channel). CPU is spread over gzip inflate, snappy (WAL records and "
