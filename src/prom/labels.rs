@@ -1,14 +1,24 @@
 //! Label sets: the identity of a series or a target.
 //!
 //! [`Labels`] is an immutable label set sorted by name with unique names and no empty values. It is
-//! cheap to clone (one reference-counted slice) and compares by value. [`LabelsBuilder`] edits a
+//! cheap to clone (one reference-counted buffer) and compares by value. [`LabelsBuilder`] edits a
 //! label set the way Prometheus' `labels.Builder` does: setting an empty value deletes the label,
 //! and building an unmodified builder hands back the original set without copying.
+//!
+//! A label set is stored as one string: the label count, then per label the name's length, the
+//! name, the value's length and the value. Lengths are written as ASCII characters carrying six
+//! bits each (bit 6 says "more follows"), so the whole buffer stays valid UTF-8 and names and
+//! values are handed out as `&str` slices of it without checks or `unsafe`. A name's length is
+//! written plus one; a zero there means one of the names nearly every series has (`__name__`,
+//! `instance`, `job`), given by its index in the next character instead of its text. A series then costs
+//! one allocation of about its label text plus a byte or two per name and value (instead of two
+//! `String`s per label), which is what the per-target series caches of scraping hold.
 //!
 //! The hash helpers reproduce Prometheus' `labels.StableHash` (XXH64, seed 0, over
 //! `name 0xFF value 0xFF` per label in sorted order), which the clustering ring uses as the key of
 //! a target; see `spec/clustering.md` §2.4.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -28,7 +38,7 @@ pub const META_PREFIX: &str = "__meta_";
 /// appear inside valid UTF-8, so the encoding is unambiguous.
 const HASH_SEPARATOR: u8 = 0xFF;
 
-/// One label: a name and its value.
+/// One label with owned strings: what builders and decoders collect before a [`Labels`] exists.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Label {
     /// The label name, e.g. `instance`.
@@ -45,19 +55,142 @@ impl Label {
             value: value.into(),
         }
     }
+
+    /// A borrowed view of this label.
+    pub fn as_ref(&self) -> LabelRef<'_> {
+        LabelRef {
+            name: &self.name,
+            value: &self.value,
+        }
+    }
+}
+
+/// One label of a [`Labels`], borrowed from its buffer.
+///
+/// Ordering is by name, then value, like [`Label`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LabelRef<'a> {
+    /// The label name.
+    pub name: &'a str,
+    /// The label value (never empty).
+    pub value: &'a str,
+}
+
+impl LabelRef<'_> {
+    /// An owned copy.
+    pub fn to_label(self) -> Label {
+        Label::new(self.name, self.value)
+    }
+}
+
+/// Names nearly every series carries, stored as a two-byte code. Never reorder: the codes are
+/// only in memory, but equal sets must get equal buffers.
+const WELL_KNOWN_NAMES: [&str; 3] = [METRIC_NAME, "instance", "job"];
+
+/// Appends `n` as ASCII characters of six bits each, low bits first, bit 6 set on all but the
+/// last: lengths below 64 (nearly all names and values) take one byte.
+fn put_len(out: &mut String, mut n: usize) {
+    loop {
+        let low = (n & 0x3F) as u8;
+        n >>= 6;
+        if n == 0 {
+            out.push(char::from(low));
+            return;
+        }
+        out.push(char::from(low | 0x40));
+    }
+}
+
+/// Bytes [`put_len`] writes for `n`.
+fn len_len(mut n: usize) -> usize {
+    let mut k = 1;
+    while n >= 0x40 {
+        n >>= 6;
+        k += 1;
+    }
+    k
+}
+
+/// Reads a length written by [`put_len`] at `*pos`; `None` past the end (never for a buffer
+/// this module built).
+fn get_len(buf: &[u8], pos: &mut usize) -> Option<usize> {
+    let mut n = 0usize;
+    let mut shift = 0u32;
+    loop {
+        let b = *buf.get(*pos)?;
+        *pos += 1;
+        n |= usize::from(b & 0x3F).checked_shl(shift)?;
+        if b & 0x40 == 0 {
+            return Some(n);
+        }
+        shift += 6;
+    }
+}
+
+/// Appends a label name: its length plus one and its text, or 0 and the code of a well-known
+/// name.
+fn put_name(out: &mut String, name: &str) {
+    match WELL_KNOWN_NAMES.iter().position(|w| *w == name) {
+        Some(code) => {
+            put_len(out, 0);
+            put_len(out, code);
+        }
+        None => {
+            put_len(out, name.len() + 1);
+            out.push_str(name);
+        }
+    }
+}
+
+/// Bytes [`put_name`] writes for `name`.
+fn name_len(name: &str) -> usize {
+    if WELL_KNOWN_NAMES.contains(&name) {
+        2
+    } else {
+        len_len(name.len() + 1) + name.len()
+    }
+}
+
+/// Encodes labels that are already sorted, unique and non-empty into a buffer with exactly
+/// the needed capacity.
+fn encode<'a, I>(labels: I) -> Arc<str>
+where
+    I: Iterator<Item = LabelRef<'a>> + Clone,
+{
+    let mut count = 0usize;
+    let mut size = 0usize;
+    for l in labels.clone() {
+        count += 1;
+        size += name_len(l.name) + len_len(l.value.len()) + l.value.len();
+    }
+    let mut out = String::with_capacity(len_len(count) + size);
+    put_len(&mut out, count);
+    for l in labels {
+        put_name(&mut out, l.name);
+        put_len(&mut out, l.value.len());
+        out.push_str(l.value);
+    }
+    Arc::from(out)
 }
 
 /// An immutable label set, sorted by name, with unique names and no empty values.
 ///
 /// Equality, ordering and hashing are by value (ordering compares label by label: name, then
 /// value, then length, as Prometheus' `labels.Compare`). Cloning is a reference-count increment.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Labels(Arc<[Label]>);
+/// The encoding is canonical, so equal sets have equal buffers.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Labels(Arc<str>);
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels::empty()
+    }
+}
 
 impl Labels {
     /// The empty label set.
     pub fn empty() -> Self {
-        Labels::default()
+        Labels(Arc::from("\0"))
     }
 
     /// Builds a label set from pairs in any order. A later pair with the same name replaces an
@@ -68,7 +201,13 @@ impl Labels {
         N: Into<String>,
         V: Into<String>,
     {
-        let mut labels: Vec<Label> = pairs.into_iter().map(|(n, v)| Label::new(n, v)).collect();
+        let labels: Vec<Label> = pairs.into_iter().map(|(n, v)| Label::new(n, v)).collect();
+        Labels::from_labels(labels)
+    }
+
+    /// Builds a label set from owned labels in any order, with [`from_pairs`](Self::from_pairs)'
+    /// rules for repeated names and empty values.
+    pub fn from_labels(mut labels: Vec<Label>) -> Self {
         // A stable sort keeps the input order among equal names, so keeping the last of each run
         // means "later pairs win".
         labels.sort_by(|a, b| a.name.cmp(&b.name));
@@ -80,46 +219,65 @@ impl Labels {
             }
         }
         out.retain(|l| !l.value.is_empty());
-        Labels(out.into())
+        Labels(encode(out.iter().map(Label::as_ref)))
     }
 
     /// Wraps labels that are already sorted by name, unique and non-empty; returns `None` when
     /// they are not, so callers with pre-sorted data (e.g. a decoded remote-write series) can skip
     /// the sort.
     pub fn from_sorted(labels: Vec<Label>) -> Option<Self> {
-        let sorted = labels.windows(2).all(|w| w[0].name < w[1].name);
-        let non_empty = labels.iter().all(|l| !l.value.is_empty());
-        (sorted && non_empty).then(|| Labels(labels.into()))
+        Labels::from_sorted_refs(labels.iter().map(Label::as_ref))
+    }
+
+    /// [`from_sorted`](Self::from_sorted) for borrowed labels: no string is copied except into
+    /// the new set's buffer.
+    pub fn from_sorted_refs<'a, I>(labels: I) -> Option<Self>
+    where
+        I: Iterator<Item = LabelRef<'a>> + Clone,
+    {
+        let mut prev: Option<&str> = None;
+        for l in labels.clone() {
+            if l.value.is_empty() || prev.is_some_and(|p| p >= l.name) {
+                return None;
+            }
+            prev = Some(l.name);
+        }
+        Some(Labels(encode(labels)))
     }
 
     /// Number of labels.
     pub fn len(&self) -> usize {
-        self.0.len()
+        let mut pos = 0;
+        get_len(self.0.as_bytes(), &mut pos).unwrap_or(0)
     }
 
     /// True when the set has no labels.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// The labels in name order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Label> {
-        self.0.iter()
-    }
-
-    /// The labels as a slice, in name order.
-    pub fn as_slice(&self) -> &[Label] {
-        &self.0
+    pub fn iter(&self) -> Iter<'_> {
+        let mut pos = 0;
+        let remaining = get_len(self.0.as_bytes(), &mut pos).unwrap_or(0);
+        Iter {
+            buf: &self.0,
+            pos,
+            remaining,
+        }
     }
 
     /// The value of label `name`, if present.
     pub fn get(&self, name: &str) -> Option<&str> {
-        // Label sets are small; a binary search is still cheaper than a scan past ~8 labels and
-        // never worse in practice.
-        self.0
-            .binary_search_by(|l| l.name.as_str().cmp(name))
-            .ok()
-            .map(|i| self.0[i].value.as_str())
+        for l in self.iter() {
+            match l.name.cmp(name) {
+                Ordering::Less => continue,
+                Ordering::Equal => return Some(l.value),
+                // Sorted by name: nothing further can match.
+                Ordering::Greater => return None,
+            }
+        }
+        None
     }
 
     /// True when label `name` is present.
@@ -137,6 +295,17 @@ impl Labels {
         LabelsBuilder::new(self.clone())
     }
 
+    /// True when both are the same buffer (a clone of one another), which implies equality.
+    pub fn ptr_eq(&self, other: &Labels) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Heap bytes of the buffer (the text and its lengths; the reference counts excluded), for
+    /// memory accounting.
+    pub fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Prometheus' `labels.StableHash`: XXH64 (seed 0) over `name 0xFF value 0xFF` for every
     /// label in name order. Stable across processes and versions.
     pub fn stable_hash(&self) -> u64 {
@@ -152,7 +321,7 @@ impl Labels {
     /// The stable hash restricted to labels whose name satisfies `keep`.
     pub fn hash_where(&self, mut keep: impl FnMut(&str) -> bool) -> u64 {
         let mut hasher = Xxh64::new(0);
-        for label in self.0.iter().filter(|l| keep(&l.name)) {
+        for label in self.iter().filter(|l| keep(l.name)) {
             hash_label(&mut hasher, label);
         }
         hasher.digest()
@@ -165,19 +334,76 @@ impl Labels {
     }
 }
 
-fn hash_label(hasher: &mut Xxh64, label: &Label) {
+fn hash_label(hasher: &mut Xxh64, label: LabelRef<'_>) {
     hasher.update(label.name.as_bytes());
     hasher.update(&[HASH_SEPARATOR]);
     hasher.update(label.value.as_bytes());
     hasher.update(&[HASH_SEPARATOR]);
 }
 
+/// Iterator over the labels of a [`Labels`], in name order.
+#[derive(Clone, Debug)]
+pub struct Iter<'a> {
+    buf: &'a str,
+    pos: usize,
+    remaining: usize,
+}
+
+impl<'a> Iter<'a> {
+    fn next_name(&mut self) -> Option<&'a str> {
+        match get_len(self.buf.as_bytes(), &mut self.pos)? {
+            0 => {
+                let code = get_len(self.buf.as_bytes(), &mut self.pos)?;
+                WELL_KNOWN_NAMES.get(code).copied()
+            }
+            n => self.next_text(n - 1),
+        }
+    }
+
+    fn next_value(&mut self) -> Option<&'a str> {
+        let len = get_len(self.buf.as_bytes(), &mut self.pos)?;
+        self.next_text(len)
+    }
+
+    fn next_text(&mut self, len: usize) -> Option<&'a str> {
+        let end = self.pos.checked_add(len)?;
+        let s = self.buf.get(self.pos..end)?;
+        self.pos = end;
+        Some(s)
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = LabelRef<'a>;
+
+    fn next(&mut self) -> Option<LabelRef<'a>> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let name = self.next_name();
+        let value = self.next_value();
+        match (name, value) {
+            (Some(name), Some(value)) => Some(LabelRef { name, value }),
+            // Only a bug in this module could get here; end rather than panic.
+            _ => {
+                self.remaining = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining))
+    }
+}
+
 impl<'a> IntoIterator for &'a Labels {
-    type Item = &'a Label;
-    type IntoIter = std::slice::Iter<'a, Label>;
+    type Item = LabelRef<'a>;
+    type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
@@ -187,17 +413,33 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Labels {
     }
 }
 
+/// Label by label (name, then value); a set that is a prefix of another sorts first.
+impl Ord for Labels {
+    fn cmp(&self, other: &Labels) -> Ordering {
+        if self.ptr_eq(other) {
+            return Ordering::Equal;
+        }
+        self.iter().cmp(other.iter())
+    }
+}
+
+impl PartialOrd for Labels {
+    fn partial_cmp(&self, other: &Labels) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Prometheus' rendering: `{name="value", other="x"}` with Go-quoted values.
 impl fmt::Display for Labels {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("{")?;
-        for (i, label) in self.0.iter().enumerate() {
+        for (i, label) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            f.write_str(&label.name)?;
+            f.write_str(label.name)?;
             f.write_str("=")?;
-            write_go_quoted(f, &label.value)?;
+            write_go_quoted(f, label.value)?;
         }
         f.write_str("}")
     }
@@ -219,7 +461,7 @@ impl Serialize for Labels {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
         for label in self.iter() {
-            map.serialize_entry(&label.name, &label.value)?;
+            map.serialize_entry(label.name, label.value)?;
         }
         map.end()
     }
@@ -337,9 +579,9 @@ impl LabelsBuilder {
         let mut drop: Vec<String> = Vec::new();
         for label in self.base.iter() {
             let overridden = self.add.iter().any(|a| a.name == label.name);
-            let deleted = self.del.contains(&label.name);
-            if !overridden && !deleted && !keep(&label.name, &label.value) {
-                drop.push(label.name.clone());
+            let deleted = self.del.iter().any(|d| d == label.name);
+            if !overridden && !deleted && !keep(label.name, label.value) {
+                drop.push(label.name.to_owned());
             }
         }
         self.del.extend(drop);
@@ -352,17 +594,17 @@ impl LabelsBuilder {
         if self.is_unchanged() {
             return self.base.clone();
         }
-        let mut out: Vec<Label> = Vec::with_capacity(self.base.len() + self.add.len());
+        let mut out: Vec<LabelRef<'_>> = Vec::with_capacity(self.base.len() + self.add.len());
         for label in self.base.iter() {
             let replaced = self.add.iter().any(|a| a.name == label.name);
-            let deleted = self.del.contains(&label.name);
+            let deleted = self.del.iter().any(|d| d == label.name);
             if !replaced && !deleted {
-                out.push(label.clone());
+                out.push(label);
             }
         }
-        out.extend(self.add.iter().cloned());
-        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        Labels(out.into())
+        out.extend(self.add.iter().map(Label::as_ref));
+        out.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        Labels(encode(out.iter().copied()))
     }
 }
 
@@ -464,10 +706,7 @@ mod tests {
     #[test]
     fn from_pairs_sorts_dedups_and_drops_empty() {
         let labels = Labels::from_pairs([("b", "1"), ("a", "2"), ("b", "3"), ("c", "")]);
-        let got: Vec<(&str, &str)> = labels
-            .iter()
-            .map(|l| (l.name.as_str(), l.value.as_str()))
-            .collect();
+        let got: Vec<(&str, &str)> = labels.iter().map(|l| (l.name, l.value)).collect();
         assert_eq!(got, vec![("a", "2"), ("b", "3")]);
         assert_eq!(labels.get("b"), Some("3"));
         assert_eq!(labels.get("c"), None);
@@ -503,10 +742,7 @@ mod tests {
     fn builder_set_del_get_build() {
         let base = Labels::from_pairs([("a", "1"), ("b", "2"), ("c", "3")]);
         let mut b = base.builder();
-        assert!(
-            Arc::ptr_eq(&b.build().0, &base.0),
-            "unchanged build is free"
-        );
+        assert!(b.build().ptr_eq(&base), "unchanged build is free");
         b.set("b", "20").del("c").set("d", "4").set("a", "");
         assert_eq!(b.get("a"), None);
         assert_eq!(b.get("b"), Some("20"));
@@ -567,5 +803,199 @@ mod tests {
             serde_json::to_string(&labels).unwrap(),
             r#"{"a":"1","b":"2"}"#
         );
+    }
+
+    /// The representation before the compact buffer: a sorted slice of owned labels. Its hash
+    /// and ordering are what the compact form must keep (hashes are cluster ring keys).
+    fn old_stable_hash(labels: &[Label]) -> u64 {
+        let mut h = Xxh64::new(0);
+        for l in labels {
+            h.update(l.name.as_bytes());
+            h.update(&[HASH_SEPARATOR]);
+            h.update(l.value.as_bytes());
+            h.update(&[HASH_SEPARATOR]);
+        }
+        h.digest()
+    }
+
+    /// Sorted, unique, non-empty labels as the old `from_pairs` made them.
+    fn old_labels(pairs: &[(String, String)]) -> Vec<Label> {
+        let mut v: Vec<Label> = pairs.iter().map(|(n, v)| Label::new(n, v)).collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut out: Vec<Label> = Vec::new();
+        for l in v {
+            match out.last_mut() {
+                Some(last) if last.name == l.name => *last = l,
+                _ => out.push(l),
+            }
+        }
+        out.retain(|l| !l.value.is_empty());
+        out
+    }
+
+    #[test]
+    fn long_names_and_values_round_trip() {
+        // Lengths that need one, two, three and four length characters.
+        for n in [0usize, 1, 62, 63, 64, 4094, 4095, 4096, 262_143, 262_144] {
+            let value = "v".repeat(n.max(1));
+            let name = "n".repeat(n.max(1));
+            let labels = Labels::from_pairs([("a", "1"), (name.as_str(), value.as_str())]);
+            let got: Vec<(String, String)> = labels
+                .iter()
+                .map(|l| (l.name.to_owned(), l.value.to_owned()))
+                .collect();
+            let mut want = vec![
+                ("a".to_string(), "1".to_string()),
+                (name.clone(), value.clone()),
+            ];
+            want.sort();
+            want.dedup_by(|x, y| x.0 == y.0);
+            assert_eq!(got.len(), want.len(), "{n}");
+            assert_eq!(labels.get(&name), Some(value.as_str()), "{n}");
+            assert_eq!(labels.len(), want.len());
+        }
+    }
+
+    #[test]
+    fn well_known_and_empty_names_round_trip() {
+        let labels = Labels::from_pairs([
+            ("", "empty"),
+            ("__name__", "up"),
+            ("instance", "i"),
+            ("job", "j"),
+            ("jo", "prefix"),
+        ]);
+        let got: Vec<(&str, &str)> = labels.iter().map(|l| (l.name, l.value)).collect();
+        assert_eq!(
+            got,
+            [
+                ("", "empty"),
+                ("__name__", "up"),
+                ("instance", "i"),
+                ("jo", "prefix"),
+                ("job", "j")
+            ]
+        );
+        assert_eq!(labels.get(""), Some("empty"));
+        assert_eq!(labels.get("job"), Some("j"));
+    }
+
+    #[test]
+    fn unicode_survives() {
+        let labels = Labels::from_pairs([("a", "é✓😀"), ("b", "\u{0}x\u{7f}")]);
+        assert_eq!(labels.get("a"), Some("é✓😀"));
+        assert_eq!(labels.get("b"), Some("\u{0}x\u{7f}"));
+    }
+
+    #[test]
+    fn empty_set() {
+        let e = Labels::empty();
+        assert!(e.is_empty());
+        assert_eq!(e.len(), 0);
+        assert_eq!(e.iter().count(), 0);
+        assert_eq!(e, Labels::default());
+        assert_eq!(e, Labels::from_pairs([("a", "")]));
+        assert_eq!(e.stable_hash(), Xxh64::new(0).digest());
+    }
+
+    #[test]
+    fn many_labels_count_needs_two_length_characters() {
+        let labels = Labels::from_pairs(numbered("l", "v", 100));
+        assert_eq!(labels.len(), 100);
+        assert_eq!(labels.iter().count(), 100);
+        assert_eq!(labels.get("l42"), Some("v42"));
+        assert_eq!(labels.get("l99"), Some("v99"));
+        assert_eq!(labels.get("l100"), None);
+    }
+
+    #[test]
+    fn from_sorted_refs_borrows() {
+        let refs = [
+            LabelRef {
+                name: "a",
+                value: "1",
+            },
+            LabelRef {
+                name: "b",
+                value: "2",
+            },
+        ];
+        assert_eq!(
+            Labels::from_sorted_refs(refs.iter().copied()),
+            Some(Labels::from_pairs([("a", "1"), ("b", "2")]))
+        );
+        assert!(Labels::from_sorted_refs(refs.iter().rev().copied()).is_none());
+    }
+
+    #[test]
+    fn compact_size() {
+        // 6 labels as scraped from the benchmark's targets: the text plus 13 length bytes,
+        // with `__name__`, `instance` and `job` as two-byte codes.
+        let labels = Labels::from_pairs([
+            ("__name__", "synth_metric_0_total"),
+            ("instance", "127.0.0.1:20000"),
+            ("job", "synth"),
+            ("series", "0"),
+            ("shard_key", "k12"),
+            ("synth", "1"),
+        ]);
+        let text: usize = labels.iter().map(|l| l.name.len() + l.value.len()).sum();
+        assert_eq!(labels.encoded_len(), text + 13 - (8 + 8 + 3) + 3);
+        assert_eq!(labels.metric_name(), Some("synth_metric_0_total"));
+        assert_eq!(labels.get("job"), Some("synth"));
+    }
+
+    fn pairs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, String)>> {
+        // Few distinct names so that duplicates, shared prefixes and empty values all occur.
+        proptest::collection::vec(
+            (
+                "([a-c_]{0,3}|__name__|instance|job|jo|jobs)",
+                "(|x|é|[a-z]{1,70})",
+            ),
+            0..8,
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_content_hash_and_order_as_the_old_format(
+            a in pairs_strategy(),
+            b in pairs_strategy(),
+        ) {
+            let (la, lb) = (Labels::from_pairs(a.clone()), Labels::from_pairs(b.clone()));
+            let (oa, ob) = (old_labels(&a), old_labels(&b));
+            let got: Vec<Label> = la.iter().map(LabelRef::to_label).collect();
+            proptest::prop_assert_eq!(&got, &oa);
+            proptest::prop_assert_eq!(la.len(), oa.len());
+            proptest::prop_assert_eq!(la.stable_hash(), old_stable_hash(&oa));
+            proptest::prop_assert_eq!(la.cmp(&lb), oa.as_slice().cmp(ob.as_slice()));
+            proptest::prop_assert_eq!(la == lb, oa == ob);
+            for l in &oa {
+                proptest::prop_assert_eq!(la.get(&l.name), Some(l.value.as_str()));
+            }
+            proptest::prop_assert_eq!(
+                Labels::from_sorted(oa.clone()),
+                Some(la.clone())
+            );
+        }
+
+        #[test]
+        fn builder_matches_rebuilding_from_pairs(
+            base in pairs_strategy(),
+            edits in proptest::collection::vec(("[a-c_]{0,3}", "(|y|[a-z]{1,3})"), 0..6),
+        ) {
+            let labels = Labels::from_pairs(base.clone());
+            let mut b = labels.builder();
+            let mut all: Vec<(String, String)> = labels
+                .iter()
+                .map(|l| (l.name.to_owned(), l.value.to_owned()))
+                .collect();
+            for (n, v) in &edits {
+                b.set(n, v);
+                all.retain(|(name, _)| name != n);
+                all.push((n.clone(), v.clone()));
+            }
+            proptest::prop_assert_eq!(b.build(), Labels::from_pairs(all));
+        }
     }
 }

@@ -412,9 +412,9 @@ impl Rule {
             Action::LabelMap => {
                 let snapshot = lb.build();
                 for label in snapshot.iter() {
-                    if let Some(groups) = self.captures(&label.name) {
-                        let name = self.replacement.expand(&label.name, &groups);
-                        lb.set(&name, &label.value);
+                    if let Some(groups) = self.captures(label.name) {
+                        let name = self.replacement.expand(label.name, &groups);
+                        lb.set(&name, label.value);
                     }
                 }
             }

@@ -151,17 +151,12 @@ impl TimeSeries {
     /// The series' labels as a [`Labels`] set (sorted; duplicates: the last wins; empty values
     /// dropped).
     pub fn label_set(&self) -> Labels {
-        let well_formed = self.labels.windows(2).all(|w| w[0].name < w[1].name)
-            && self.labels.iter().all(|l| !l.value.is_empty());
-        if well_formed {
-            let sorted = self
-                .labels
-                .iter()
-                .map(|l| labels::Label::new(l.name.clone(), l.value.clone()))
-                .collect();
-            if let Some(set) = Labels::from_sorted(sorted) {
-                return set;
-            }
+        let refs = self.labels.iter().map(|l| labels::LabelRef {
+            name: &l.name,
+            value: &l.value,
+        });
+        if let Some(set) = Labels::from_sorted_refs(refs) {
+            return set;
         }
         Labels::from_pairs(
             self.labels
@@ -176,8 +171,8 @@ pub fn to_proto_labels(labels: &Labels) -> Vec<Label> {
     labels
         .iter()
         .map(|l| Label {
-            name: l.name.clone(),
-            value: l.value.clone(),
+            name: l.name.to_owned(),
+            value: l.value.to_owned(),
         })
         .collect()
 }

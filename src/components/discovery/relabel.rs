@@ -53,7 +53,7 @@ pub fn relabel_targets(rules: &Rules, targets: &[Target]) -> Vec<Target> {
             out.push(
                 labels
                     .iter()
-                    .map(|l| (l.name.clone(), l.value.clone()))
+                    .map(|l| (l.name.to_owned(), l.value.to_owned()))
                     .collect(),
             );
         }

@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use crate::prom::labels::{Label, Labels};
+use crate::prom::labels::{LabelRef, Labels};
 
 /// Appends `v` as a protobuf varint.
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -58,37 +58,32 @@ fn put_label(out: &mut Vec<u8>, name: &str, value: &str) {
 /// Appends the label field bytes of `labels` merged with `external` (external labels only
 /// where the series lacks the name), in name order.
 pub fn put_labels_with_external(out: &mut Vec<u8>, labels: &Labels, external: &Labels) {
-    let (a, b) = (labels.as_slice(), external.as_slice());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() || j < b.len() {
-        let next: &Label = match (a.get(i), b.get(j)) {
+    let (mut a, mut b) = (labels.iter().peekable(), external.iter().peekable());
+    loop {
+        let next: LabelRef<'_> = match (a.peek(), b.peek()) {
             (Some(x), Some(y)) if x.name == y.name => {
-                i += 1;
-                j += 1;
-                x
+                b.next();
+                *x
             }
-            (Some(x), Some(y)) if x.name < y.name => {
-                i += 1;
-                x
-            }
+            (Some(x), Some(y)) if x.name < y.name => *x,
             (Some(_), Some(y)) | (None, Some(y)) => {
-                j += 1;
-                y
+                let y = *y;
+                b.next();
+                put_label(out, y.name, y.value);
+                continue;
             }
-            (Some(x), None) => {
-                i += 1;
-                x
-            }
+            (Some(x), None) => *x,
             (None, None) => break,
         };
-        put_label(out, &next.name, &next.value);
+        a.next();
+        put_label(out, next.name, next.value);
     }
 }
 
 /// Appends the label field bytes of `labels`.
 pub fn put_labels(out: &mut Vec<u8>, labels: &Labels) {
     for l in labels.iter() {
-        put_label(out, &l.name, &l.value);
+        put_label(out, l.name, l.value);
     }
 }
 

@@ -61,7 +61,7 @@ pub fn debug_info(mut snap: Vec<TargetSnapshot>) -> Option<Vec<BodyStmt>> {
                     .target
                     .labels
                     .iter()
-                    .map(|l| (l.name.clone(), l.value.clone()))
+                    .map(|l| (l.name.to_owned(), l.value.to_owned()))
                     .collect(),
                 last_error: s.status.last_error.clone().unwrap_or_default(),
                 last_scrape: s

@@ -6,7 +6,7 @@
 //! increment per sample. The cache also remembers which series each scrape produced, which is
 //! what staleness markers are computed from.
 
-use std::collections::HashMap;
+use hashbrown::HashTable;
 
 use crate::prom::exposition::Sample;
 use crate::prom::labels::{Labels, LabelsBuilder, METRIC_NAME};
@@ -65,18 +65,18 @@ pub fn merge_target_labels(scraped: Labels, target: &Labels, honor_labels: bool)
     let mut lb = LabelsBuilder::new(scraped.clone());
     if honor_labels {
         for l in target.iter() {
-            if !scraped.contains(&l.name) {
-                lb.set(&l.name, &l.value);
+            if !scraped.contains(l.name) {
+                lb.set(l.name, l.value);
             }
         }
         return lb.build();
     }
     let mut conflicts: Vec<(&str, &str)> = Vec::new();
     for l in target.iter() {
-        if let Some(v) = scraped.get(&l.name) {
-            conflicts.push((&l.name, v));
+        if let Some(v) = scraped.get(l.name) {
+            conflicts.push((l.name, v));
         }
-        lb.set(&l.name, &l.value);
+        lb.set(l.name, l.value);
     }
     conflicts.sort_by_key(|(name, _)| name.len());
     for (name, value) in conflicts {
@@ -105,17 +105,37 @@ pub fn sample_labels(s: &Sample<'_>) -> Labels {
     Labels::from_pairs(pairs)
 }
 
-/// One cached series.
+/// One cached series (32 bytes).
+///
+/// Scrape numbers are `u32` (a cache holds one entry per series of a target, so every byte
+/// counts); they wrap after 2^32 scrapes, which the comparisons below allow for, and skip 0.
 #[derive(Debug)]
 struct Entry {
+    /// Where the raw series text is in [`SeriesCache::keys`].
+    key_start: u32,
+    /// Length of the raw series text, with [`TRACKED`] or-ed in: whether a disappearance gets
+    /// a staleness marker (not for series with exposed timestamps unless
+    /// `track_timestamps_staleness`).
+    key_len: u32,
     labels: Labels,
     /// Scrape number that last produced this series (0 = none yet).
-    seen: u64,
+    seen: u32,
     /// Scrape number during which this series was last parsed (commit pending).
-    pending: u64,
-    /// Whether a disappearance gets a staleness marker (not for series with exposed
-    /// timestamps unless `track_timestamps_staleness`).
-    tracked: bool,
+    pending: u32,
+}
+
+/// The bit of [`Entry::key_len`] that says the series is tracked for staleness; series texts
+/// are shorter than 2 GiB (longer ones are not cached).
+const TRACKED: u32 = 1 << 31;
+
+impl Entry {
+    fn tracked(&self) -> bool {
+        self.key_len & TRACKED != 0
+    }
+
+    fn key_len(&self) -> usize {
+        (self.key_len & !TRACKED) as usize
+    }
 }
 
 /// The result of a lookup.
@@ -130,15 +150,55 @@ pub enum Lookup {
 }
 
 /// Series of one target, keyed by raw series text.
+///
+/// Laid out to cost little per series, since a target's cache lives as long as the target:
+/// the raw texts sit back to back in one string (no allocation per key), the entries in one
+/// vector, and the hash index holds only 4-byte positions into it.
 #[derive(Debug, Default)]
 pub struct SeriesCache {
-    entries: HashMap<Box<str>, Entry, ahash::RandomState>,
-    /// Number of the scrape in progress (starts at 1).
-    scrape: u64,
+    /// The raw series texts of all entries, back to back.
+    keys: String,
+    entries: Vec<Entry>,
+    /// Positions in `entries`, hashed by raw series text.
+    index: HashTable<u32>,
+    hasher: ahash::RandomState,
+    /// Number of the scrape in progress (starts at 1; never 0, which marks "not yet").
+    scrape: u32,
+    /// Entries were added since the last [`finish`](Self::finish).
+    grew: bool,
+    /// The buffers may hold growth slack (entries were added since they were last sized).
+    slack: bool,
 }
 
 /// Scrapes after which a series not seen again is forgotten.
-const FORGET_AFTER: u64 = 10;
+const FORGET_AFTER: u32 = 10;
+
+/// The scrape number after `n`, skipping 0 when it wraps.
+fn next_scrape(n: u32) -> u32 {
+    n.checked_add(1).unwrap_or(1)
+}
+
+/// Scrapes from `then` to `now` (both non-zero), across a wrap.
+fn scrapes_since(then: u32, now: u32) -> u32 {
+    if then <= now {
+        now - then
+    } else {
+        // Wrapped: 0 is skipped.
+        (u32::MAX - then) + now
+    }
+}
+
+fn key_of<'a>(keys: &'a str, e: &Entry) -> &'a str {
+    let start = e.key_start as usize;
+    keys.get(start..start + e.key_len()).unwrap_or("")
+}
+
+/// The hash of entry `i`'s raw text, for the index when it moves entries.
+fn rehash(entries: &[Entry], keys: &str, hasher: &ahash::RandomState, i: u32) -> u64 {
+    entries
+        .get(i as usize)
+        .map_or(0, |e| hasher.hash_one(key_of(keys, e)))
+}
 
 impl SeriesCache {
     /// An empty cache.
@@ -148,32 +208,69 @@ impl SeriesCache {
 
     /// Starts the next scrape.
     pub fn begin(&mut self) {
-        self.scrape += 1;
+        self.scrape = next_scrape(self.scrape);
+    }
+
+    fn find(&self, series: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(series);
+        self.index
+            .find(hash, |&i| {
+                self.entries
+                    .get(i as usize)
+                    .is_some_and(|e| key_of(&self.keys, e) == series)
+            })
+            .map(|&i| i as usize)
     }
 
     /// Looks `series` up for the current scrape and marks it pending.
     pub fn lookup(&mut self, series: &str) -> Lookup {
-        match self.entries.get_mut(series) {
-            Some(e) if e.pending == self.scrape => Lookup::Duplicate,
-            Some(e) => {
-                e.pending = self.scrape;
-                Lookup::Hit(e.labels.clone())
-            }
-            None => Lookup::Miss,
+        let Some(i) = self.find(series) else {
+            return Lookup::Miss;
+        };
+        let scrape = self.scrape;
+        let e = &mut self.entries[i];
+        if e.pending == scrape {
+            return Lookup::Duplicate;
         }
+        e.pending = scrape;
+        Lookup::Hit(e.labels.clone())
     }
 
     /// Adds a series (after a miss) and marks it pending.
     pub fn insert(&mut self, series: &str, labels: Labels, tracked: bool) {
-        self.entries.insert(
-            series.into(),
-            Entry {
-                labels,
-                seen: 0,
-                pending: self.scrape,
-                tracked,
-            },
-        );
+        if let Some(i) = self.find(series) {
+            let e = &mut self.entries[i];
+            e.labels = labels;
+            e.pending = self.scrape;
+            e.key_len = (e.key_len & !TRACKED) | if tracked { TRACKED } else { 0 };
+            return;
+        }
+        // Positions are u32: a target with 4 GiB of series text (or 2^32 series, or one
+        // 2 GiB series) is not cached beyond that, it is only parsed every time.
+        let (Ok(key_start), Ok(key_len), Ok(pos)) = (
+            u32::try_from(self.keys.len()),
+            u32::try_from(series.len()),
+            u32::try_from(self.entries.len()),
+        ) else {
+            return;
+        };
+        if key_len & TRACKED != 0 || key_start.checked_add(key_len).is_none() {
+            return;
+        }
+        self.keys.push_str(series);
+        self.entries.push(Entry {
+            key_start,
+            key_len: key_len | if tracked { TRACKED } else { 0 },
+            labels,
+            seen: 0,
+            pending: self.scrape,
+        });
+        let hash = self.hasher.hash_one(series);
+        let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+        self.index
+            .insert_unique(hash, pos, |&i| rehash(entries, keys, hasher, i));
+        self.grew = true;
+        self.slack = true;
     }
 
     /// Ends the current scrape. When `committed`, the series parsed in it count as produced;
@@ -181,24 +278,69 @@ impl SeriesCache {
     /// every tracked series the previous scrape produced and this one did not.
     pub fn finish(&mut self, committed: bool, mut stale: impl FnMut(&Labels)) {
         let now = self.scrape;
-        for e in self.entries.values_mut() {
+        for e in self.entries.iter_mut() {
             if committed && e.pending == now {
                 e.seen = now;
-            } else if e.seen + 1 == now && e.seen != 0 && e.tracked {
+            } else if e.seen != 0 && next_scrape(e.seen) == now && e.tracked() {
                 stale(&e.labels);
             }
         }
-        if now.is_multiple_of(FORGET_AFTER) {
-            self.entries
-                .retain(|_, e| e.seen + FORGET_AFTER > now || e.pending + FORGET_AFTER > now);
+        // `pending` is set on every lookup or insert, so it is the newest of the two.
+        if now.is_multiple_of(FORGET_AFTER)
+            && self
+                .entries
+                .iter()
+                .any(|e| scrapes_since(e.pending, now) >= FORGET_AFTER)
+        {
+            self.compact(|e| scrapes_since(e.pending, now) < FORGET_AFTER);
+        } else if self.slack && !self.grew {
+            // A target's series arrive in its first scrape and then rarely change: once a
+            // scrape adds nothing, release the slack of the doubling buffers. (A target that
+            // adds series every scrape keeps its slack instead of being copied every time.)
+            self.slack = false;
+            self.keys.shrink_to_fit();
+            self.entries.shrink_to_fit();
+            let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+            self.index
+                .shrink_to_fit(|&i| rehash(entries, keys, hasher, i));
+        }
+        self.grew = false;
+    }
+
+    /// Rebuilds the buffers with only the entries `keep` accepts, sized to fit.
+    fn compact(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.slack = false;
+        let old_keys = std::mem::take(&mut self.keys);
+        let old_entries = std::mem::take(&mut self.entries);
+        self.index.clear();
+        let kept: Vec<Entry> = old_entries.into_iter().filter(|e| keep(e)).collect();
+        let size: usize = kept.iter().map(Entry::key_len).sum();
+        self.keys.reserve_exact(size);
+        self.entries.reserve_exact(kept.len());
+        // Empty now, so nothing is rehashed.
+        self.index.shrink_to(kept.len(), |_| 0);
+        for e in kept {
+            let key = key_of(&old_keys, &e);
+            let (Ok(pos), Ok(key_start)) = (
+                u32::try_from(self.entries.len()),
+                u32::try_from(self.keys.len()),
+            ) else {
+                break;
+            };
+            self.keys.push_str(key);
+            let hash = self.hasher.hash_one(key);
+            self.entries.push(Entry { key_start, ..e });
+            let (entries, keys, hasher) = (&self.entries, &self.keys, &self.hasher);
+            self.index
+                .insert_unique(hash, pos, |&i| rehash(entries, keys, hasher, i));
         }
     }
 
     /// Calls `f` with the labels of every tracked series the last finished scrape produced
     /// (for end-of-run staleness markers).
     pub fn last_produced(&self, mut f: impl FnMut(&Labels)) {
-        for e in self.entries.values() {
-            if e.seen == self.scrape && e.seen != 0 && e.tracked {
+        for e in &self.entries {
+            if e.seen == self.scrape && e.seen != 0 && e.tracked() {
                 f(&e.labels);
             }
         }
@@ -216,7 +358,10 @@ impl SeriesCache {
 
     /// Forgets everything (target labels changed: cached label sets are wrong now).
     pub fn clear(&mut self) {
-        self.entries.clear();
+        *self = SeriesCache {
+            scrape: self.scrape,
+            ..SeriesCache::default()
+        };
     }
 }
 
@@ -363,5 +508,99 @@ mod tests {
             c.finish(true, |_| {});
         }
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn scrape_numbers_wrap_without_losing_staleness() {
+        let mut c = SeriesCache::new();
+        c.scrape = u32::MAX - 1;
+        let a = l(&[("__name__", "a")]);
+        // Scrape u32::MAX produces a; the next (1, after the wrap) does not.
+        c.begin();
+        assert_eq!(c.scrape, u32::MAX);
+        c.insert("a", a.clone(), true);
+        c.finish(true, |_| {});
+        c.begin();
+        assert_eq!(c.scrape, 1);
+        let mut stale = Vec::new();
+        c.finish(true, |l| stale.push(l.clone()));
+        assert_eq!(stale, vec![a]);
+        assert_eq!(scrapes_since(u32::MAX, 1), 1);
+        assert_eq!(scrapes_since(3, 5), 2);
+        // Forgotten FORGET_AFTER scrapes after it was last parsed, across the wrap.
+        for _ in 0..FORGET_AFTER {
+            c.begin();
+            c.finish(true, |_| {});
+        }
+        assert!(c.is_empty());
+    }
+
+    #[test]
+    fn compaction_keeps_live_series_findable() {
+        let mut c = SeriesCache::new();
+        let key = |i: usize| format!("m{{i=\"{i}\"}}");
+        let labels = |i: usize| l(&[("__name__", "m"), ("i", &i.to_string())]);
+        c.begin();
+        for i in 0..100 {
+            assert!(matches!(c.lookup(&key(i)), Lookup::Miss));
+            c.insert(&key(i), labels(i), true);
+        }
+        c.finish(true, |_| {});
+        assert_eq!(c.len(), 100);
+        // Only the even series keep coming; the odd ones go stale once, then are forgotten.
+        let mut stale = 0;
+        for _ in 0..(2 * FORGET_AFTER) {
+            c.begin();
+            for i in (0..100).step_by(2) {
+                match c.lookup(&key(i)) {
+                    Lookup::Hit(got) => assert_eq!(got, labels(i)),
+                    other => panic!("{i}: {other:?}"),
+                }
+                assert!(matches!(c.lookup(&key(i)), Lookup::Duplicate));
+            }
+            c.finish(true, |_| stale += 1);
+        }
+        assert_eq!(stale, 50);
+        assert_eq!(c.len(), 50);
+        c.begin();
+        assert!(matches!(c.lookup(&key(1)), Lookup::Miss));
+        assert!(matches!(c.lookup(&key(98)), Lookup::Hit(_)));
+        // A forgotten series can come back.
+        c.insert(&key(1), labels(1), true);
+        assert!(matches!(c.lookup(&key(1)), Lookup::Duplicate));
+        c.finish(true, |_| {});
+        c.begin();
+        assert!(matches!(c.lookup(&key(1)), Lookup::Hit(_)));
+        c.clear();
+        assert!(c.is_empty());
+        assert!(matches!(c.lookup(&key(98)), Lookup::Miss));
+    }
+
+    #[test]
+    fn entry_is_small() {
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+    }
+
+    #[test]
+    fn buffers_fit_once_series_stop_arriving() {
+        let mut c = SeriesCache::new();
+        c.begin();
+        for i in 0..100 {
+            c.insert(&format!("m{i}"), l(&[("__name__", "m")]), true);
+        }
+        c.finish(true, |_| {});
+        // Still growing in scrape 2: slack is kept.
+        c.begin();
+        c.insert("n", l(&[("__name__", "n")]), true);
+        c.finish(true, |_| {});
+        assert!(c.entries.capacity() > c.entries.len());
+        // Scrape 3 adds nothing: sized to fit.
+        c.begin();
+        c.finish(true, |_| {});
+        assert_eq!(c.entries.capacity(), c.entries.len());
+        assert_eq!(c.keys.capacity(), c.keys.len());
+        c.begin();
+        assert!(matches!(c.lookup("m42"), Lookup::Hit(_)));
+        assert!(matches!(c.lookup("n"), Lookup::Hit(_)));
     }
 }
