@@ -458,37 +458,53 @@ impl Synth {
             }
             return None;
         }
-        // A base port with room for all targets (free-port probing per port is overkill).
-        let base = 30000 + (std::process::id() as usize % 200) * 100 + (targets % 7);
         let sd_file = dir.join("targets.json");
-        let _ = std::fs::remove_file(&sd_file);
-        let log = std::fs::File::create(dir.join("synth.log")).unwrap();
-        let child = Command::new("python3")
-            .arg(&script)
-            .args([
-                "--targets",
-                &targets.to_string(),
-                "--series",
-                &series.to_string(),
-            ])
-            .args(["--base-port", &base.to_string(), "--sd-file"])
-            .arg(&sd_file)
-            .stdout(Stdio::from(log.try_clone().unwrap()))
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("python3");
-        let ok = super::common::agent::wait_for(Duration::from_secs(30), || {
-            sd_file.exists().then_some(())
-        });
-        assert!(ok.is_some(), "synth_targets did not start");
-        let addrs = (0..targets)
-            .map(|i| format!("127.0.0.1:{}", base + i))
-            .collect();
-        Some(Synth {
-            child,
-            sd_file,
-            addrs,
-        })
+        // A base port with room for all targets (free-port probing per port is overkill). A
+        // port already taken makes the generator exit: then try another range.
+        for attempt in 0..4usize {
+            let base =
+                21000 + ((std::process::id() as usize + attempt * 37) % 90) * 100 + (targets % 7);
+            let _ = std::fs::remove_file(&sd_file);
+            let log_path = dir.join("synth.log");
+            let log = std::fs::File::create(&log_path).unwrap();
+            let mut child = Command::new("python3")
+                .arg(&script)
+                .args([
+                    "--targets",
+                    &targets.to_string(),
+                    "--series",
+                    &series.to_string(),
+                ])
+                .args(["--base-port", &base.to_string(), "--sd-file"])
+                .arg(&sd_file)
+                .stdout(Stdio::from(log.try_clone().unwrap()))
+                .stderr(Stdio::from(log))
+                .spawn()
+                .expect("python3");
+            let ok = super::common::agent::wait_for(Duration::from_secs(30), || {
+                if sd_file.exists() {
+                    return Some(true);
+                }
+                matches!(child.try_wait(), Ok(Some(_))).then_some(false)
+            });
+            if ok == Some(true) {
+                let addrs = (0..targets)
+                    .map(|i| format!("127.0.0.1:{}", base + i))
+                    .collect();
+                return Some(Synth {
+                    child,
+                    sd_file,
+                    addrs,
+                });
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+            eprintln!(
+                "synth_targets on ports {base}+ did not start (attempt {attempt}):\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
+        panic!("synth_targets did not start (4 port ranges tried)");
     }
 }
 
