@@ -19,5 +19,11 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
 fi
 
 export RIVER_CONFORMANCE_DIR="${RIVER_CONFORMANCE_DIR:-$(pwd)/../shared/conformance}"
+# This script installs every program the tests use, so a missing one is a failure, not a
+# skipped test. Set any of these to 0 to let the matching tests skip instead.
+export RIVER_CONFORMANCE_REQUIRED="${RIVER_CONFORMANCE_REQUIRED:-1}"
+export RIVER_BROWSER_REQUIRED="${RIVER_BROWSER_REQUIRED:-1}"
+export RIVER_PROMTOOL_REQUIRED="${RIVER_PROMTOOL_REQUIRED:-1}"
+export RIVER_E2E_REQUIRED="${RIVER_E2E_REQUIRED:-1}"
 cargo build --profile ci --bins
 cargo test --profile ci --no-fail-fast -- --test-threads="${TEST_THREADS:-2}"
