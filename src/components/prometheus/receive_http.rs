@@ -148,6 +148,16 @@ fn bind(h: &HttpServer) -> Result<std::net::TcpListener, ComponentError> {
     Ok(l)
 }
 
+/// Counts the answer under its status code, then builds it.
+fn respond(s: &Shared, status: StatusCode, body: impl IntoResponse) -> Response {
+    s.requests
+        .get_or_create(&StatusLabel {
+            status: status.as_str().into(),
+        })
+        .inc();
+    (status, body).into_response()
+}
+
 async fn write(State(s): State<Arc<Shared>>, body: axum::body::Body) -> Response {
     let _permit = match &s.permits {
         Some(p) => p.clone().acquire_owned().await.ok(),
@@ -162,43 +172,19 @@ async fn write(State(s): State<Arc<Shared>>, body: axum::body::Body) -> Response
     } {
         Ok(Ok(b)) => b,
         Ok(Err(e)) => {
-            s.requests
-                .get_or_create(&StatusLabel {
-                    status: "400".into(),
-                })
-                .inc();
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("reading the request body: {e}\n"),
-            )
-                .into_response();
+            let msg = format!("reading the request body: {e}\n");
+            return respond(&s, StatusCode::BAD_REQUEST, msg);
         }
         Err(_) => {
-            s.requests
-                .get_or_create(&StatusLabel {
-                    status: "408".into(),
-                })
-                .inc();
-            return (
-                StatusCode::REQUEST_TIMEOUT,
-                "reading the request body timed out\n",
-            )
-                .into_response();
+            let msg = "reading the request body timed out\n";
+            return respond(&s, StatusCode::REQUEST_TIMEOUT, msg);
         }
     };
     let req = match decode_with_limits(&body, &s.limits) {
         Ok(r) => r,
         Err(e) => {
-            s.requests
-                .get_or_create(&StatusLabel {
-                    status: "400".into(),
-                })
-                .inc();
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("decoding the remote-write request: {e}\n"),
-            )
-                .into_response();
+            let msg = format!("decoding the remote-write request: {e}\n");
+            return respond(&s, StatusCode::BAD_REQUEST, msg);
         }
     };
     let n: usize = req.timeseries.iter().map(|t| t.samples.len()).sum();
@@ -219,12 +205,7 @@ async fn write(State(s): State<Arc<Shared>>, body: axum::body::Body) -> Response
     s.forward.load().append(&batch);
     s.samples.inc_by(batch.len() as u64);
     s.latency.observe(started.elapsed().as_secs_f64());
-    s.requests
-        .get_or_create(&StatusLabel {
-            status: "204".into(),
-        })
-        .inc();
-    StatusCode::NO_CONTENT.into_response()
+    respond(&s, StatusCode::NO_CONTENT, ())
 }
 
 fn router(shared: Arc<Shared>) -> axum::Router {
