@@ -10,14 +10,12 @@
 
 use std::sync::Arc;
 
-use crate::syntax::ast::Root;
 use crate::syntax::diag::Diagnostics;
 use crate::syntax::parser::{parse_array_elements, parse_expression_shared};
 
-use super::error::plain_diag;
 use super::scope::Scope;
 use super::value::{KeyInterner, Value};
-use super::vm::{eval_expr, Vm};
+use super::vm::{eval_root, Vm};
 
 /// Parses `source` as one expression and evaluates it.
 pub fn eval_source(source: &Arc<str>, scope: &Scope) -> Result<Value, Diagnostics> {
@@ -26,14 +24,7 @@ pub fn eval_source(source: &Arc<str>, scope: &Scope) -> Result<Value, Diagnostic
             return Ok(v);
         }
     }
-    let ast = parse_expression_shared(source)?;
-    let Root::Expr(e) = ast.root else {
-        return Err(Diagnostics::from(plain_diag(
-            &ast,
-            "not an expression".to_string(),
-        )));
-    };
-    eval_expr(&ast, e, scope).map_err(Diagnostics::from)
+    eval_root(&parse_expression_shared(source)?, scope)
 }
 
 /// The value of a source that is one array literal, element by element; `None` when the
@@ -67,10 +58,7 @@ mod tests {
     /// The ordinary path: the whole tree, then evaluation.
     fn whole(src: &str) -> Result<String, String> {
         let ast = parse_expression(src.as_bytes()).map_err(|d| d.to_string())?;
-        let Root::Expr(e) = ast.root else {
-            return Err("not an expression".into());
-        };
-        eval_expr(&ast, e, &Scope::isolated())
+        eval_root(&ast, &Scope::isolated())
             .map(|v| to_river(&v))
             .map_err(|d| d.to_string())
     }

@@ -69,14 +69,18 @@ pub fn eval_expression(src: &[u8], scope: &Scope) -> Result<Value, Diagnostics> 
         return super::source::eval_source(&std::sync::Arc::from(text), scope);
     }
     // Invalid UTF-8: the parser reports where.
-    let ast = crate::syntax::parse_expression(src)?;
+    eval_root(&crate::syntax::parse_expression(src)?, scope)
+}
+
+/// Evaluates the root of a tree parsed from one expression.
+pub(crate) fn eval_root(ast: &Ast, scope: &Scope) -> Result<Value, Diagnostics> {
     let Root::Expr(e) = ast.root else {
         return Err(Diagnostics::from(plain_diag(
-            &ast,
+            ast,
             "not an expression".to_string(),
         )));
     };
-    eval_expr(&ast, e, scope).map_err(Diagnostics::from)
+    eval_expr(ast, e, scope).map_err(Diagnostics::from)
 }
 
 /// Errors that need no resolution.
