@@ -2,31 +2,15 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn agent(args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut cmd = Command::new(common::agent_bin());
-    cmd.args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("NO_COLOR", "1");
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = cmd.spawn().expect("spawn agent");
-    if let Some(input) = stdin {
-        use std::io::Write;
-        // The agent may exit without reading all of it (broken pipe): its answer is what counts.
-        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = common::agent::run_cli(
+        args,
+        stdin.unwrap_or("").as_bytes(),
+        Duration::from_secs(120),
+    );
+    (r.code, r.out(), r.stderr)
 }
 
 #[test]

@@ -4,55 +4,13 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Runs the agent with `args`, feeding `stdin`; fails the test on a panic, a signal or a run
-/// longer than `limit` (a hang: generous, this is not a speed test).
+/// `agent ARGS` with `stdin`: exit code and standard error (see [`common::agent::run_cli`]).
 fn run(args: &[&str], stdin: &[u8], limit: Duration) -> (i32, String) {
-    let mut child = Command::new(common::agent_bin())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
-        .spawn()
-        .expect("spawn agent");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let data = stdin.to_vec();
-    // Written from a thread: the agent may answer before reading all of it.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    // Read from a thread too: diagnostics can exceed a pipe's buffer.
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut err_pipe, &mut b);
-        b
-    });
-    let start = Instant::now();
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("agent {args:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = writer.join();
-    let status = child.wait().expect("wait");
-    let stderr = String::from_utf8_lossy(&reader.join().expect("reader")).into_owned();
-    let code = status
-        .code()
-        .unwrap_or_else(|| panic!("agent {args:?} killed by a signal ({status:?}):\n{stderr}"));
-    assert_ne!(code, 101, "agent {args:?} panicked:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "agent {args:?}:\n{stderr}");
-    (code, stderr)
+    let r = common::agent::run_cli(args, stdin, limit);
+    (r.code, r.stderr)
 }
 
 /// Deterministic pseudo-random bytes (xorshift), biased towards River's punctuation so that
@@ -164,17 +122,8 @@ fn a_100_mb_file_is_formatted() {
                  \trule {\n\t\tsource_labels = [\"__address__\"]\n\t\ttarget_label = \"instance\"\n\t}\n}\n"
         .replace("XXXX", &"x".repeat(600))
         .replace("YYYY", &"y".repeat(100));
-    let out = Command::new(common::agent_bin())
-        .args(["fmt", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            c.stdin.take().expect("stdin").write_all(block.as_bytes())?;
-            c.wait_with_output()
-        })
-        .expect("agent fmt -");
-    assert!(out.status.success());
+    let out = common::agent::run_cli(&["fmt", "-"], block.as_bytes(), LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let block = String::from_utf8(out.stdout).expect("utf-8");
     let mut src = String::with_capacity(101 << 20);
     let mut i = 0usize;

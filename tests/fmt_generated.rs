@@ -6,6 +6,7 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Duration;
 
 /// The generator: `$RIVER_GEN_CONFIG`, else `tools/gen_config.py` beside the conformance
 /// corpus. Missing: said loudly and skipped (it is not part of the conformance corpus).
@@ -40,24 +41,19 @@ fn generated_configs_are_fixed_points() {
         );
         let file = dir.path().join(format!("c{n}.river"));
         std::fs::write(&file, &out.stdout).expect("write");
-        let fmt = Command::new(common::agent_bin())
-            .args(["fmt", "--check"])
-            .arg(&file)
-            .output()
-            .expect("agent fmt");
-        assert!(
-            fmt.status.success(),
+        let path = file.to_string_lossy();
+        let limit = Duration::from_secs(600);
+        let check = common::agent::run_cli(&["fmt", "--check", &path], b"", limit);
+        assert_eq!(
+            check.code,
+            0,
             "{n} components: fmt would change the file:\n{}{}",
-            String::from_utf8_lossy(&fmt.stdout),
-            String::from_utf8_lossy(&fmt.stderr)
+            check.out(),
+            check.stderr
         );
         // `--check` compares with the output; print it too, to be sure of the bytes.
-        let printed = Command::new(common::agent_bin())
-            .arg("fmt")
-            .arg(&file)
-            .output()
-            .expect("agent fmt");
-        assert!(printed.status.success());
+        let printed = common::agent::run_cli(&["fmt", &path], b"", limit);
+        assert_eq!(printed.code, 0, "{}", printed.stderr);
         assert!(
             printed.stdout == out.stdout,
             "{n} components: output differs"

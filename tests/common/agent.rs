@@ -240,3 +240,72 @@ impl Drop for Agent {
         }
     }
 }
+
+/// What a one-shot `agent` command (`fmt`, `validate`, `eval`) printed and returned.
+pub struct CliRun {
+    /// The exit code.
+    pub code: i32,
+    /// Standard output, bytes as written.
+    pub stdout: Vec<u8>,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+}
+
+impl CliRun {
+    /// Standard output, lossily decoded.
+    pub fn out(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs `agent ARGS` to completion, feeding `stdin`. Fails the test on a panic (exit 101 or a
+/// "panicked" message), a signal (e.g. a stack overflow) or a run longer than `limit` (a hang;
+/// generous, this is not a speed test).
+pub fn run_cli(args: &[&str], stdin: &[u8], limit: Duration) -> CliRun {
+    let mut child = Command::new(super::agent_bin())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .spawn()
+        .expect("spawn agent");
+    // Every pipe has its own thread: the agent may answer before reading all of its input, and
+    // its output can exceed a pipe's buffer.
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = pipe.read_to_end(&mut b);
+            b
+        })
+    };
+    let out_reader = drain(Box::new(child.stdout.take().expect("stdout is piped")));
+    let err_reader = drain(Box::new(child.stderr.take().expect("stderr is piped")));
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("agent {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = writer.join();
+    let status = child.wait().expect("wait");
+    let stdout = out_reader.join().expect("stdout reader");
+    let stderr = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("agent {args:?} killed by a signal ({status:?}):\n{stderr}"));
+    assert_ne!(code, 101, "agent {args:?} panicked:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "agent {args:?}:\n{stderr}");
+    CliRun {
+        code,
+        stdout,
+        stderr,
+    }
+}
