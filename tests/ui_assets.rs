@@ -6,23 +6,23 @@
 
 #[path = "common/ui_fixture.rs"]
 mod ui_fixture;
+#[path = "common/ui_page.rs"]
+mod ui_page;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use reqwest::header;
 use serde_json::{json, Value};
 use ui_fixture::{FixtureData, FixtureServer};
+use ui_page::{fast_polling, js, measure, ready, text_of, wait_js};
 use webdriver::{ChromeDriver, Session};
 
 /// One browser at a time: the machine has two cores.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Deadline for things that must happen eventually (never a performance assertion).
-const WAIT: Duration = Duration::from_secs(20);
 
 fn plain_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -271,49 +271,6 @@ fn resolve(dir: &str, spec: &str) -> String {
 // Browser helpers
 // ---------------------------------------------------------------------------------------------
 
-async fn ready(s: &Session, page: &str) {
-    let script = format!("return document.body.dataset.ready === {page:?};");
-    if let Err(e) = s.wait_until(&script, WAIT).await {
-        let url = s.current_url().await.unwrap_or_default();
-        let body = s
-            .execute("return document.body.innerText.slice(0, 2000)", vec![])
-            .await
-            .unwrap_or_default();
-        panic!("page {page} not ready at {url}: {e}\n{body}");
-    }
-}
-
-async fn js(s: &Session, script: &str) -> Value {
-    s.execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
-async fn text_of(s: &Session, css: &str) -> String {
-    s.wait_for(css, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn wait_js(s: &Session, script: &str) -> Value {
-    match s.wait_until(script, WAIT).await {
-        Ok(v) => v,
-        Err(e) => {
-            let body = s
-                .execute("return document.body.innerText.slice(0, 3000)", vec![])
-                .await
-                .unwrap_or_default();
-            panic!(
-                "{e}\n--- page text ---\n{}",
-                body.as_str().unwrap_or_default()
-            );
-        }
-    }
-}
-
 async fn shot(s: &Session, name: &str) {
     if let Some(dir) = std::env::var_os("UI_SCREENSHOTS") {
         let dir = PathBuf::from(dir);
@@ -322,18 +279,6 @@ async fn shot(s: &Session, name: &str) {
         s.save_screenshot(&path).await.expect("screenshot");
         eprintln!("screenshot: {}", path.display());
     }
-}
-
-/// Lowers the poll period for this origin (the app reads it at start-up).
-async fn fast_polling(s: &Session, srv: &FixtureServer, ms: u32) {
-    s.goto(&srv.url("/nothing-here")).await.unwrap();
-    js(
-        s,
-        &format!(
-            "localStorage.setItem('river.pollMs', '{ms}'); sessionStorage.clear(); return true;"
-        ),
-    )
-    .await;
 }
 
 fn expected(name: &str) -> String {
@@ -364,7 +309,7 @@ async fn browser_pages_render_fixtures() {
     };
     let srv = FixtureServer::start(FixtureData::from_fixtures()).await;
     let s = driver.new_session().await.expect("browser session");
-    fast_polling(&s, &srv, 300).await;
+    fast_polling(&s, &srv.url(""), 300).await;
 
     // Component list.
     s.goto(&srv.url("/")).await.unwrap();
@@ -1063,23 +1008,6 @@ async fn browser_js_modules_match_rust() {
 // Performance figures (printed, never asserted)
 // ---------------------------------------------------------------------------------------------
 
-async fn measure(s: &Session, url: &str, page: &str) -> Value {
-    let t0 = Instant::now();
-    s.goto(url).await.unwrap();
-    ready(s, page).await;
-    let wall = t0.elapsed();
-    let mut v = js(
-        s,
-        "const t = window.__ui.timings[window.__ui.timings.length - 1];
-         return { totalMs: t.totalMs, fetchMs: t.fetchMs,
-                  domNodes: document.getElementsByTagName('*').length,
-                  heapMB: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null };",
-    )
-    .await;
-    v["wallMs"] = json!(wall.as_millis() as u64);
-    v
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_performance_large_fixture() {
     let _one = BROWSER.lock().await;
@@ -1088,7 +1016,7 @@ async fn browser_performance_large_fixture() {
     };
     let srv = FixtureServer::start(FixtureData::large(2000, 10_000)).await;
     let s = driver.new_session().await.expect("browser session");
-    fast_polling(&s, &srv, 1000).await;
+    fast_polling(&s, &srv.url(""), 1000).await;
 
     let list = measure(&s, &srv.url("/"), "list").await;
     assert_eq!(text_of(&s, "#shown-count").await, "2,000 components");

@@ -14,6 +14,8 @@
 //! ```
 
 mod common;
+#[path = "common/ui_page.rs"]
+mod ui_page;
 #[path = "common/webdriver.rs"]
 mod webdriver;
 
@@ -23,13 +25,11 @@ use std::time::{Duration, Instant};
 
 use common::agent::{free_port, get, get_json, wait_for, Agent};
 use serde_json::{json, Value};
+use ui_page::{element, fast_polling, js, measure, ready, text_of, wait_js, wait_js_for, WAIT};
 use webdriver::{ChromeDriver, Session};
 
 /// One browser test at a time: the machine has two cores.
 static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Deadline for things that must happen eventually (never a performance assertion).
-const WAIT: Duration = Duration::from_secs(30);
 
 /// How long a dead node may take to disappear from the peers of the others: failure detection
 /// is about 10–16 s (2 s probes, 8 s suspicion); generous for a loaded machine.
@@ -189,74 +189,12 @@ fn url(agent: &Agent, path: &str) -> String {
 // Browser helpers
 // ---------------------------------------------------------------------------------------------
 
-async fn page_text(s: &Session) -> String {
-    s.execute("return document.body.innerText.slice(0, 3000)", vec![])
-        .await
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// Waits until the app says `page` has rendered its first data.
-async fn ready(s: &Session, page: &str) {
-    let script = format!("return document.body.dataset.ready === {page:?};");
-    if let Err(e) = s.wait_until(&script, WAIT).await {
-        let url = s.current_url().await.unwrap_or_default();
-        panic!(
-            "page {page} not ready at {url}: {e}\n--- page text ---\n{}",
-            page_text(s).await
-        );
-    }
-}
-
-async fn js(s: &Session, script: &str) -> Value {
-    s.execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
-/// Waits (up to `timeout`) until `script` returns something truthy.
-async fn wait_js_for(s: &Session, script: &str, timeout: Duration) -> Value {
-    match s.wait_until(script, timeout).await {
-        Ok(v) => v,
-        Err(e) => panic!("{e}\n--- page text ---\n{}", page_text(s).await),
-    }
-}
-
-async fn wait_js(s: &Session, script: &str) -> Value {
-    wait_js_for(s, script, WAIT).await
-}
-
-async fn element(s: &Session, css: &str) -> webdriver::Element {
-    match s.wait_for(css, WAIT).await {
-        Ok(e) => e,
-        Err(e) => panic!("{css}: {e}\n--- page text ---\n{}", page_text(s).await),
-    }
-}
-
-async fn text_of(s: &Session, css: &str) -> String {
-    element(s, css).await.text().await.unwrap()
-}
-
 async fn click(s: &Session, css: &str) {
     element(s, css)
         .await
         .click()
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// Lowers the poll period for this origin (the app reads it at start-up) and forgets any saved
-/// page state.
-async fn fast_polling(s: &Session, origin: &str, ms: u32) {
-    s.goto(&format!("{origin}/nothing-here")).await.unwrap();
-    js(
-        s,
-        &format!(
-            "localStorage.setItem('river.pollMs', '{ms}'); sessionStorage.clear(); return true;"
-        ),
-    )
-    .await;
 }
 
 /// A CSS attribute selector value, quoted.
@@ -1034,26 +972,6 @@ fn relabel_chains_config(chains: usize, len: usize) -> String {
         }
     }
     out
-}
-
-/// Loads `url` in the browser and returns the page's own figures: `totalMs` (navigation start →
-/// first render painted), `fetchMs` (waiting for the API), DOM size and JS heap, plus `wallMs`
-/// (WebDriver navigation → ready, as seen from the test).
-async fn measure(s: &Session, url: &str, page: &str) -> Value {
-    let t0 = Instant::now();
-    s.goto(url).await.unwrap();
-    ready(s, page).await;
-    let wall = t0.elapsed();
-    let mut v = js(
-        s,
-        "const t = window.__ui.timings[window.__ui.timings.length - 1];
-         return { totalMs: t.totalMs, fetchMs: t.fetchMs,
-                  domNodes: document.getElementsByTagName('*').length,
-                  heapMB: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 1048576) : null };",
-    )
-    .await;
-    v["wallMs"] = json!(wall.as_millis() as u64);
-    v
 }
 
 /// Waits for the next poll of the open page and returns how long it took (fetch + render).
